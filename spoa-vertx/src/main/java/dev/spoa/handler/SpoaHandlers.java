@@ -1,0 +1,77 @@
+package dev.spoa.handler;
+
+import dev.spoa.dispatch.SpoaCodecs;
+import dev.spoa.protocol.Action;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * Registers {@link SpoaHandler}s on the event bus. Each message name has its own address,
+ * {@value #DEFAULT_ADDRESS_PREFIX}{@code <name>}, so the handlers of different messages can live in
+ * different verticles, on workers or on other cluster nodes, and several consumers of one name
+ * share its load.
+ */
+public final class SpoaHandlers {
+
+  /** The default address prefix; the server's {@code handlerAddressPrefix} option must match. */
+  public static final String DEFAULT_ADDRESS_PREFIX = "spoa.message.";
+
+  /** The status of the failure sent back when a handler throws or fails. */
+  public static final int HANDLER_FAILURE = 500;
+
+  private static final Logger LOG = LoggerFactory.getLogger(SpoaHandlers.class);
+
+  private SpoaHandlers() {
+  }
+
+  /** The event-bus address of the handlers of {@code messageName} under the default prefix. */
+  public static String address(String messageName) {
+    return DEFAULT_ADDRESS_PREFIX + messageName;
+  }
+
+  /** Registers {@code handler} for {@code messageName} under the default prefix. */
+  public static Future<MessageConsumer<SpoaRequest>> register(Vertx vertx, String messageName, SpoaHandler handler) {
+    return register(vertx, DEFAULT_ADDRESS_PREFIX, messageName, handler);
+  }
+
+  /**
+   * Registers {@code handler} on the current context (that of the calling verticle, when called
+   * from one: undeploying the verticle unregisters it). The future completes once the
+   * registration is visible, cluster-wide when clustered.
+   */
+  public static Future<MessageConsumer<SpoaRequest>> register(Vertx vertx, String addressPrefix, String messageName,
+                                                              SpoaHandler handler) {
+    SpoaCodecs.register(vertx);
+    MessageConsumer<SpoaRequest> consumer = vertx.eventBus().consumer(addressPrefix + messageName,
+      msg -> invoke(handler, msg));
+    return consumer.completion().map(consumer);
+  }
+
+  private static void invoke(SpoaHandler handler, Message<SpoaRequest> msg) {
+    Future<List<Action>> result;
+    try {
+      result = handler.handle(msg.body());
+      if (result == null) {
+        result = Future.failedFuture(new NullPointerException("handler returned no future"));
+      }
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        List<Action> actions = ar.result();
+        msg.reply(actions == null || actions.isEmpty() ? SpoaReply.EMPTY : new SpoaReply(actions));
+      } else {
+        Throwable t = ar.cause();
+        LOG.debug("handler for {} failed", msg.body().messageName(), t);
+        msg.fail(HANDLER_FAILURE, String.valueOf(t));
+      }
+    });
+  }
+}

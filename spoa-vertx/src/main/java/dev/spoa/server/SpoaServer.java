@@ -1,0 +1,52 @@
+package dev.spoa.server;
+
+import dev.spoa.metrics.SpoaMetrics;
+import dev.spoa.server.impl.SpoaServerImpl;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An SPOP 2.0 agent endpoint: accepts HAProxy's SPOE connections, negotiates, and publishes each
+ * NOTIFY's messages on the event bus to the handlers registered for their names
+ * ({@link dev.spoa.handler.SpoaHandlers}); the handlers' actions go back in one ACK per NOTIFY.
+ *
+ * <pre>{@code
+ * SpoaServer.create(vertx, new SpoaServerOptions().setPort(12345)).listen();
+ * }</pre>
+ */
+public interface SpoaServer {
+
+  static SpoaServer create(Vertx vertx) {
+    return create(vertx, new SpoaServerOptions());
+  }
+
+  static SpoaServer create(Vertx vertx, SpoaServerOptions options) {
+    return new SpoaServerImpl(vertx, new SpoaServerOptions(options));
+  }
+
+  /** Where the server reports what it does; {@link SpoaMetrics#NOOP} by default. Call before listening. */
+  SpoaServer metrics(SpoaMetrics metrics);
+
+  /** Listens on the host and port of the options. */
+  Future<SpoaServer> listen();
+
+  Future<SpoaServer> listen(int port, String host);
+
+  /** Listens on any address, e.g. {@code SocketAddress.domainSocketAddress(path)} for a unix socket. */
+  Future<SpoaServer> listen(SocketAddress address);
+
+  /** The bound port (useful after listening on port 0), or -1 before listening. */
+  int actualPort();
+
+  /** Closes at once: open connections are closed, NOTIFYs in flight get no ACK. */
+  Future<Void> close();
+
+  /**
+   * Stops accepting, lets each connection finish its in-flight NOTIFYs, then sends AGENT-DISCONNECT
+   * (status 0) and closes it; whatever is still open after {@code timeout} is closed.
+   */
+  Future<Void> shutdown(long timeout, TimeUnit unit);
+}

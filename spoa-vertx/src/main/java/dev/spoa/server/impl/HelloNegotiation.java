@@ -1,0 +1,74 @@
+package dev.spoa.server.impl;
+
+import dev.spoa.protocol.FrameType;
+import dev.spoa.protocol.KvFrame;
+import dev.spoa.protocol.SpopException;
+import dev.spoa.protocol.SpopStatus;
+import dev.spoa.protocol.TypedValue;
+import dev.spoa.protocol.DataType;
+
+/**
+ * The answer to a HAPROXY-HELLO, worked out without I/O: the version (only 2.0 exists), the
+ * max-frame-size (HAProxy's, capped by ours) and the capabilities both sides support.
+ * Lenient where HAProxy varies (a health check offers no capabilities, 3.x offers only
+ * pipelining), strict where the connection could not work.
+ */
+record HelloNegotiation(long maxFrameSize, boolean pipelining, boolean healthcheck, String engineId) {
+
+  static final int MIN_FRAME_SIZE = 256;
+
+  /** The capabilities to announce in the AGENT-HELLO. */
+  String capabilities() {
+    return pipelining ? "pipelining" : "";
+  }
+
+  /**
+   * @param ourMaxFrameSize the largest frame the agent accepts
+   * @param pipeliningEnabled whether the agent agrees to pipelining when offered
+   * @throws SpopException with the status for the AGENT-DISCONNECT when the HELLO cannot be accepted
+   */
+  static HelloNegotiation negotiate(KvFrame hello, long ourMaxFrameSize, boolean pipeliningEnabled) {
+    if (hello.type() != FrameType.HAPROXY_HELLO) {
+      throw new SpopException(SpopStatus.INVALID_FRAME, "expected HAPROXY-HELLO, got " + hello.type());
+    }
+    if (hello.streamId() != 0 || hello.frameId() != 0) {
+      throw new SpopException(SpopStatus.INVALID_FRAME, "HAPROXY-HELLO with stream-id/frame-id "
+        + hello.streamId() + "/" + hello.frameId() + " instead of 0/0");
+    }
+    TypedValue versions = hello.get("supported-versions");
+    if (versions == null || versions.type() != DataType.STRING) {
+      throw new SpopException(SpopStatus.NO_VERSION, "no supported-versions string in HAPROXY-HELLO");
+    }
+    if (!containsToken(versions.asString(), "2.0")) {
+      throw new SpopException(SpopStatus.UNSUPPORTED_VERSION, "HAProxy supports '" + versions.asString()
+        + "', this agent only 2.0");
+    }
+    TypedValue size = hello.get("max-frame-size");
+    if (size == null || !size.type().isInteger()) {
+      throw new SpopException(SpopStatus.NO_MAX_FRAME_SIZE, "no integer max-frame-size in HAPROXY-HELLO");
+    }
+    long theirs = size.asLong();
+    if (theirs < MIN_FRAME_SIZE) {
+      throw new SpopException(SpopStatus.BAD_MAX_FRAME_SIZE, "HAProxy's max-frame-size " + size.asUnsignedString()
+        + " is below " + MIN_FRAME_SIZE);
+    }
+    TypedValue caps = hello.get("capabilities");
+    boolean pipelining = pipeliningEnabled && caps != null && caps.type() == DataType.STRING
+      && containsToken(caps.asString(), "pipelining");
+    TypedValue hc = hello.get("healthcheck");
+    boolean healthcheck = hc != null && hc.type() == DataType.BOOL && hc.asBoolean();
+    TypedValue engine = hello.get("engine-id");
+    String engineId = engine != null && engine.type() == DataType.STRING ? engine.asString() : "";
+    return new HelloNegotiation(Math.min(theirs, ourMaxFrameSize), pipelining, healthcheck, engineId);
+  }
+
+  /** Whether a comma-separated list holds {@code token}; spaces around items are ignored. */
+  static boolean containsToken(String list, String token) {
+    for (String item : list.split(",")) {
+      if (item.trim().equals(token)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

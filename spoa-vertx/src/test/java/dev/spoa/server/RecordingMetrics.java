@@ -1,0 +1,66 @@
+package dev.spoa.server;
+
+import dev.spoa.metrics.FallbackReason;
+import dev.spoa.metrics.SpoaMetrics;
+import dev.spoa.protocol.FrameType;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Counts what the server reports, for assertions. */
+final class RecordingMetrics implements SpoaMetrics {
+
+  final AtomicInteger opened = new AtomicInteger();
+  final AtomicInteger closed = new AtomicInteger();
+  final AtomicInteger healthChecks = new AtomicInteger();
+  final AtomicInteger notifies = new AtomicInteger();
+  final AtomicInteger trimmedActions = new AtomicInteger();
+  final Map<FallbackReason, AtomicInteger> fallbacks = new ConcurrentHashMap<>();
+  final Map<Integer, AtomicInteger> disconnectsSent = new ConcurrentHashMap<>();
+
+  @Override
+  public void connectionOpened() {
+    opened.incrementAndGet();
+  }
+
+  @Override
+  public void connectionClosed() {
+    closed.incrementAndGet();
+  }
+
+  @Override
+  public void healthCheck() {
+    healthChecks.incrementAndGet();
+  }
+
+  @Override
+  public void notifyCompleted(long nanos) {
+    notifies.incrementAndGet();
+  }
+
+  @Override
+  public void fallback(String messageName, FallbackReason reason) {
+    fallbacks.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet();
+  }
+
+  @Override
+  public void disconnectSent(int statusCode) {
+    disconnectsSent.computeIfAbsent(statusCode, r -> new AtomicInteger()).incrementAndGet();
+  }
+
+  @Override
+  public void ackTrimmed(int dropped) {
+    trimmedActions.addAndGet(dropped);
+  }
+
+  int fallbacks(FallbackReason reason) {
+    AtomicInteger n = fallbacks.get(reason);
+    return n == null ? 0 : n.get();
+  }
+
+  int disconnectsSent(int status) {
+    AtomicInteger n = disconnectsSent.get(status);
+    return n == null ? 0 : n.get();
+  }
+}
