@@ -69,7 +69,11 @@ public final class FrameEncoder {
   public static Buffer disconnect(FrameType type, int statusCode, String message) {
     byte[] text = message.getBytes(StandardCharsets.UTF_8);
     if (text.length > MAX_DISCONNECT_MESSAGE) {
-      text = java.util.Arrays.copyOf(text, MAX_DISCONNECT_MESSAGE);
+      int cut = MAX_DISCONNECT_MESSAGE;
+      while (cut > 0 && (text[cut] & 0xC0) == 0x80) {
+        cut--; // do not split a UTF-8 character
+      }
+      text = java.util.Arrays.copyOf(text, cut);
     }
     Map<String, TypedValue> kv = new LinkedHashMap<>(2);
     kv.put("status-code", TypedValue.ofUint32(statusCode));
