@@ -1,0 +1,211 @@
+package dev.spoa.examples.haproxy;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real {@code haproxy} binary for end-to-end tests: started in the foreground on loopback with a
+ * config written for the test, stopped by its pid. Its admin socket answers {@code show stat}.
+ *
+ * <p>Without a binary the calling test is skipped with a message, except in CI ({@code CI=true}),
+ * where the tests must run and a missing binary fails them.
+ */
+public final class HaproxyProcess implements AutoCloseable {
+
+  private final Process process;
+  private final Path dir;
+  private final Path statsSocket;
+  private final Path log;
+
+  private HaproxyProcess(Process process, Path dir, Path statsSocket, Path log) {
+    this.process = process;
+    this.dir = dir;
+    this.statsSocket = statsSocket;
+    this.log = log;
+  }
+
+  /** The binary, or the test is skipped (outside CI) or fails (in CI). */
+  public static Path binary() {
+    Optional<Path> found = Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+      .map(p -> Path.of(p, "haproxy"))
+      .filter(Files::isExecutable)
+      .findFirst()
+      .or(() -> Optional.of(Path.of("/usr/sbin/haproxy")).filter(Files::isExecutable));
+    if (found.isEmpty()) {
+      String message = "haproxy is not installed: 'apt-get install haproxy' to run the end-to-end tests";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        throw new IllegalStateException(message + " (CI must run them)");
+      }
+      Assumptions.abort(message);
+    }
+    return found.get();
+  }
+
+  /** A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after). */
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The repository's {@code conf/} folder. */
+  public static Path confDir() {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.isRegularFile(p.resolve("conf/haproxy.cfg"))) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      throw new IllegalStateException("conf/haproxy.cfg not found above " + Path.of("").toAbsolutePath());
+    }
+    return p.resolve("conf");
+  }
+
+  /**
+   * Writes {@code haproxyCfg} (in which {@code @STATS_SOCKET@} and {@code @DIR@} are replaced) and
+   * the extra files into a new temporary folder, starts HAProxy and waits until {@code waitPort}
+   * accepts connections.
+   */
+  public static HaproxyProcess start(String haproxyCfg, int waitPort, String... extraFiles) throws IOException {
+    Path bin = binary();
+    Path dir = Files.createTempDirectory("spoa-haproxy");
+    Path socket = dir.resolve("admin.sock");
+    Path cfg = dir.resolve("haproxy.cfg");
+    Files.writeString(cfg, haproxyCfg.replace("@STATS_SOCKET@", socket.toString()).replace("@DIR@", dir.toString()));
+    for (int i = 0; i + 1 < extraFiles.length; i += 2) {
+      Files.writeString(dir.resolve(extraFiles[i]), extraFiles[i + 1]);
+    }
+    Path log = dir.resolve("haproxy.log");
+    Process p = new ProcessBuilder(bin.toString(), "-db", "-f", cfg.toString())
+      .directory(dir.toFile())
+      .redirectErrorStream(true)
+      .redirectOutput(log.toFile())
+      .start();
+    HaproxyProcess h = new HaproxyProcess(p, dir, socket, log);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!portOpen(waitPort)) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        String out = h.log();
+        h.close();
+        throw new IllegalStateException("HAProxy did not start (exit " + (p.isAlive() ? "none" : p.exitValue())
+          + "):\n" + out);
+      }
+      sleep(20);
+    }
+    return h;
+  }
+
+  private static boolean portOpen(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** What HAProxy printed so far. */
+  public String log() {
+    try {
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  /** Runs one admin-socket command (the config must declare {@code stats socket @STATS_SOCKET@}). */
+  public String command(String command) throws IOException {
+    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ch.connect(UnixDomainSocketAddress.of(statsSocket));
+      ch.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.US_ASCII)));
+      StringBuilder out = new StringBuilder();
+      ByteBuffer buf = ByteBuffer.allocate(8192);
+      while (ch.read(buf) > 0) {
+        buf.flip();
+        out.append(StandardCharsets.US_ASCII.decode(buf));
+        buf.clear();
+      }
+      return out.toString();
+    }
+  }
+
+  /** The {@code status} column of {@code show stat} for one server, e.g. "UP", "DOWN", "no check". */
+  public String serverStatus(String backend, String server) throws IOException {
+    List<String> lines = command("show stat").lines().toList();
+    List<String> header = Arrays.asList(lines.get(0).replaceFirst("^# ", "").split(","));
+    int status = header.indexOf("status");
+    for (String line : lines.subList(1, lines.size())) {
+      String[] cols = line.split(",", -1);
+      if (cols.length > status && cols[0].equals(backend) && cols[1].equals(server)) {
+        return cols[status];
+      }
+    }
+    throw new IllegalStateException("no server " + backend + "/" + server + " in:\n" + String.join("\n", lines));
+  }
+
+  /** Waits until the server's status starts with {@code expected}; returns the last status seen. */
+  public String awaitServerStatus(String backend, String server, String expected, Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String status = serverStatus(backend, server);
+    while (!status.startsWith(expected) && System.nanoTime() < deadline) {
+      sleep(50);
+      status = serverStatus(backend, server);
+    }
+    return status;
+  }
+
+  /** Stops HAProxy (SIGTERM to its pid, then SIGKILL after 5 s) and removes its folder. */
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException ignored) {
+      // a leftover temp folder is harmless
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

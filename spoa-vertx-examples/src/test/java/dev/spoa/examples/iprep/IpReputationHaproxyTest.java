@@ -1,0 +1,179 @@
+package dev.spoa.examples.iprep;
+
+import dev.spoa.examples.haproxy.HaproxyProcess;
+import dev.spoa.handler.SpoaHandlerVerticle;
+import dev.spoa.metrics.FallbackReason;
+import dev.spoa.metrics.SpoaMetrics;
+import dev.spoa.server.SpoaServerOptions;
+import dev.spoa.server.SpoaServerVerticle;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The ip-reputation agent behind the real HAProxy, configured from the files in {@code conf/}
+ * (ports and paths rewritten for the test).
+ */
+class IpReputationHaproxyTest {
+
+  private Vertx vertx;
+  private final CountingMetrics metrics = new CountingMetrics();
+  private int agentPort;
+  private int webPort;
+  private HaproxyProcess haproxy;
+
+  static final class CountingMetrics implements SpoaMetrics {
+    final AtomicInteger notifies = new AtomicInteger();
+    final AtomicInteger healthChecks = new AtomicInteger();
+    final AtomicInteger handlerFailures = new AtomicInteger();
+
+    @Override
+    public void notifyCompleted(long nanos) {
+      notifies.incrementAndGet();
+    }
+
+    @Override
+    public void healthCheck() {
+      healthChecks.incrementAndGet();
+    }
+
+    @Override
+    public void fallback(String messageName, FallbackReason reason) {
+      if (reason == FallbackReason.HANDLER_FAILURE) {
+        handlerFailures.incrementAndGet();
+      }
+    }
+  }
+
+  @BeforeEach
+  void setUp() {
+    HaproxyProcess.binary(); // skip (or fail in CI) before starting anything
+    vertx = Vertx.vertx();
+    agentPort = HaproxyProcess.freePort();
+    webPort = HaproxyProcess.freePort();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (haproxy != null) {
+      haproxy.close();
+    }
+    vertx.close().await();
+  }
+
+  private SpoaServerOptions agentOptions() {
+    return new SpoaServerOptions().setPort(agentPort);
+  }
+
+  /** conf/haproxy.cfg and conf/spoe-iprep.conf with the test's ports, an admin socket and quick checks. */
+  private void startHaproxy(boolean pipelining) throws IOException {
+    String cfg = Files.readString(HaproxyProcess.confDir().resolve("haproxy.cfg"))
+      .replaceFirst("(?m)^global$", "global\n    stats socket @STATS_SOCKET@ mode 600 level admin")
+      .replace("127.0.0.1:8000", "127.0.0.1:" + webPort)
+      .replace("127.0.0.1:12345", "127.0.0.1:" + agentPort)
+      .replace("config conf/spoe-iprep.conf", "config @DIR@/spoe-iprep.conf")
+      .replace("check inter 2s", "check inter 200ms");
+    String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"));
+    if (!pipelining) {
+      spoe = spoe.replace("spoe-agent iprep-agent\n", "spoe-agent iprep-agent\n    no option pipelining\n");
+    }
+    assertTrue(cfg.contains("127.0.0.1:" + webPort) && cfg.contains("127.0.0.1:" + agentPort), "ports rewritten");
+    haproxy = HaproxyProcess.start(cfg, webPort, "spoe-iprep.conf", spoe);
+  }
+
+  /** Sends {@code total} requests from {@code threads} keep-alive clients; returns the Ip_score headers. */
+  private List<Optional<String>> requests(int threads, int total) throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/"))
+      .timeout(Duration.ofSeconds(10)).build();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<List<Optional<String>>>> parts = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int n = total / threads + (t < total % threads ? 1 : 0);
+        parts.add(pool.submit(() -> {
+          List<Optional<String>> scores = new ArrayList<>();
+          for (int i = 0; i < n; i++) {
+            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r::body);
+            scores.add(r.headers().firstValue("Ip_score"));
+          }
+          return scores;
+        }));
+      }
+      List<Optional<String>> all = new ArrayList<>();
+      for (Future<List<Optional<String>>> part : parts) {
+        all.addAll(part.get());
+      }
+      return all;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @ParameterizedTest(name = "pipelining offered by HAProxy: {0}")
+  @ValueSource(booleans = {true, false})
+  void everyResponseCarriesTheAgentsScore(boolean pipelining) throws Exception {
+    IpReputationAgent.deploy(vertx, agentOptions(), metrics).await();
+    startHaproxy(pipelining);
+    List<Optional<String>> scores = requests(4, 1000);
+    assertEquals(1000, scores.size());
+    long twenties = scores.stream().filter(s -> s.equals(Optional.of("20"))).count();
+    assertEquals(1000, twenties, "every response has Ip_score: 20; HAProxy log:\n" + haproxy.log());
+    assertTrue(metrics.notifies.get() >= 1000, "the agent answered every NOTIFY: " + metrics.notifies.get());
+  }
+
+  @Test
+  void spopCheckMarksTheAgentUp() throws Exception {
+    IpReputationAgent.deploy(vertx, agentOptions(), metrics).await();
+    startHaproxy(true);
+    String status = haproxy.awaitServerStatus("spoe-iprep", "agent1", "UP", Duration.ofSeconds(10));
+    assertEquals("UP", status, haproxy.log());
+    assertTrue(metrics.healthChecks.get() >= 1, "the agent answered health-check HELLOs");
+  }
+
+  @Test
+  void spopCheckMarksAMissingAgentDown() throws Exception {
+    startHaproxy(true); // nothing listens on the agent port
+    String status = haproxy.awaitServerStatus("spoe-iprep", "agent1", "DOWN", Duration.ofSeconds(10));
+    assertEquals("DOWN", status);
+    List<Optional<String>> scores = requests(1, 5);
+    assertTrue(scores.stream().allMatch(Optional::isEmpty), "requests pass without a score");
+  }
+
+  @Test
+  void aThrowingHandlerLetsRequestsThroughWithoutTheVariable() throws Exception {
+    vertx.deployVerticle(SpoaHandlerVerticle.of(IpReputationHandler.MESSAGE, req -> {
+      throw new IllegalStateException("reputation service unavailable");
+    })).await();
+    vertx.deployVerticle(new SpoaServerVerticle(agentOptions(), metrics)).await();
+    startHaproxy(true);
+    List<Optional<String>> scores = requests(2, 100);
+    assertEquals(100, scores.size());
+    assertTrue(scores.stream().allMatch(Optional::isEmpty), "no Ip_score header without a verdict");
+    assertEquals(100, metrics.handlerFailures.get(), "each request reached the handler and got an ACK anyway");
+    assertEquals(100, metrics.notifies.get());
+  }
+}
