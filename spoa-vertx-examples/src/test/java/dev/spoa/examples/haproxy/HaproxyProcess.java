@@ -156,29 +156,37 @@ public final class HaproxyProcess implements AutoCloseable {
     }
   }
 
-  /** The {@code status} column of {@code show stat} for one server, e.g. "UP", "DOWN", "no check". */
-  public String serverStatus(String backend, String server) throws IOException {
+  /** A column of {@code show stat} for one server, e.g. {@code status} ("UP", "DOWN 1/2", ...) or {@code check_status}. */
+  public String serverStat(String backend, String server, String column) throws IOException {
     List<String> lines = command("show stat").lines().toList();
     List<String> header = Arrays.asList(lines.get(0).replaceFirst("^# ", "").split(","));
-    int status = header.indexOf("status");
+    int index = header.indexOf(column);
+    if (index < 0) {
+      throw new IllegalArgumentException("no column " + column + " in " + header);
+    }
     for (String line : lines.subList(1, lines.size())) {
       String[] cols = line.split(",", -1);
-      if (cols.length > status && cols[0].equals(backend) && cols[1].equals(server)) {
-        return cols[status];
+      if (cols.length > index && cols[0].equals(backend) && cols[1].equals(server)) {
+        return cols[index];
       }
     }
     throw new IllegalStateException("no server " + backend + "/" + server + " in:\n" + String.join("\n", lines));
   }
 
-  /** Waits until the server's status starts with {@code expected}; returns the last status seen. */
-  public String awaitServerStatus(String backend, String server, String expected, Duration timeout) throws IOException {
+  /**
+   * Waits until a health check of the server ended with {@code checkStatus} (e.g. "L7OK") and its
+   * state is {@code status} (e.g. "UP"); returns the last "status/check_status" seen.
+   */
+  public String awaitCheck(String backend, String server, String status, String checkStatus, Duration timeout)
+    throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    String status = serverStatus(backend, server);
-    while (!status.startsWith(expected) && System.nanoTime() < deadline) {
+    while (true) {
+      String seen = serverStat(backend, server, "status") + "/" + serverStat(backend, server, "check_status");
+      if (seen.equals(status + "/" + checkStatus) || System.nanoTime() > deadline) {
+        return seen;
+      }
       sleep(50);
-      status = serverStatus(backend, server);
     }
-    return status;
   }
 
   /** Stops HAProxy (SIGTERM to its pid, then SIGKILL after 5 s) and removes its folder. */

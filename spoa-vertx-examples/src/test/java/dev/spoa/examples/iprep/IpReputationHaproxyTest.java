@@ -149,16 +149,17 @@ class IpReputationHaproxyTest {
   void spopCheckMarksTheAgentUp() throws Exception {
     IpReputationAgent.deploy(vertx, agentOptions(), metrics).await();
     startHaproxy(true);
-    String status = haproxy.awaitServerStatus("spoe-iprep", "agent1", "UP", Duration.ofSeconds(10));
-    assertEquals("UP", status, haproxy.log());
+    // HAProxy starts a server as UP before checking it: wait for a passed SPOP check (L7OK).
+    String status = haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10));
+    assertEquals("UP/L7OK", status, haproxy.log());
     assertTrue(metrics.healthChecks.get() >= 1, "the agent answered health-check HELLOs");
   }
 
   @Test
   void spopCheckMarksAMissingAgentDown() throws Exception {
     startHaproxy(true); // nothing listens on the agent port
-    String status = haproxy.awaitServerStatus("spoe-iprep", "agent1", "DOWN", Duration.ofSeconds(10));
-    assertEquals("DOWN", status);
+    String status = haproxy.awaitCheck("spoe-iprep", "agent1", "DOWN", "L4CON", Duration.ofSeconds(10));
+    assertEquals("DOWN/L4CON", status, "connection refused");
     List<Optional<String>> scores = requests(1, 5);
     assertTrue(scores.stream().allMatch(Optional::isEmpty), "requests pass without a score");
   }
