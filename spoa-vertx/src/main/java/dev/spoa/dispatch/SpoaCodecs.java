@@ -25,11 +25,16 @@ public final class SpoaCodecs {
       if (REGISTERED.putIfAbsent(vertx, Boolean.TRUE) != null) {
         return;
       }
+      // each on its own: one registered by other means must not keep the other out
       try {
         vertx.eventBus().registerDefaultCodec(SpoaRequest.class, new SpoaRequestCodec());
-        vertx.eventBus().registerDefaultCodec(SpoaReply.class, new SpoaReplyCodec());
       } catch (IllegalStateException alreadyRegistered) {
         // registered by other means (e.g. a test that built its own instance): nothing to do
+      }
+      try {
+        vertx.eventBus().registerDefaultCodec(SpoaReply.class, new SpoaReplyCodec());
+      } catch (IllegalStateException alreadyRegistered) {
+        // as above
       }
     }
   }

@@ -60,7 +60,7 @@ public final class SpoaHandlers {
       if (result == null) {
         result = Future.failedFuture(new NullPointerException("handler returned no future"));
       }
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // also checked exceptions thrown past the signature (Kotlin, sneaky throws)
       result = Future.failedFuture(e);
     }
     result.onComplete(ar -> {

@@ -48,6 +48,9 @@ record HelloNegotiation(long maxFrameSize, boolean pipelining, boolean healthche
       throw new SpopException(SpopStatus.NO_MAX_FRAME_SIZE, "no integer max-frame-size in HAPROXY-HELLO");
     }
     long theirs = size.asLong();
+    if (theirs < 0 && size.type() == DataType.UINT64) {
+      theirs = Long.MAX_VALUE; // above 2^63-1: larger than anything we accept
+    }
     if (theirs < MIN_FRAME_SIZE) {
       throw new SpopException(SpopStatus.BAD_MAX_FRAME_SIZE, "HAProxy's max-frame-size " + size.asUnsignedString()
         + " is below " + MIN_FRAME_SIZE);
