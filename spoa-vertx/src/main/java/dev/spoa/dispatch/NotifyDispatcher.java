@@ -7,6 +7,8 @@ import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.NotifyFrame;
 import dev.spoa.protocol.SpoaMessage;
+import dev.spoa.protocol.Variable;
+import dev.spoa.server.SpoaServerOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -25,8 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Sends each message of a NOTIFY as one event-bus request to the address of its name and gathers
  * the replies, in message order, into the actions of one ACK. The returned future never fails: a
- * message whose handler is missing, fails or misses the deadline contributes no actions (logged
- * once per message name and cause, and counted).
+ * message whose handler is missing, fails or misses its deadline contributes no actions, or only
+ * the fallback variable when one is configured (logged once per message name and cause, and
+ * counted).
  */
 public final class NotifyDispatcher {
 
@@ -35,18 +38,39 @@ public final class NotifyDispatcher {
   private static final int MAX_CACHED_NAMES = 1024;
 
   private final EventBus eventBus;
-  private final String addressPrefix;
-  private final DeliveryOptions delivery;
+  private final SpoaServerOptions options;
   private final SpoaMetrics metrics;
-  private final Map<String, String> addresses = new ConcurrentHashMap<>();
+  /** Per message name: its address and deadline. */
+  private final Map<String, Route> routes = new ConcurrentHashMap<>();
   private final Set<String> loggedFallbacks = ConcurrentHashMap.newKeySet();
+  /** The fallback variable's action for each reason, or empty lists when none is configured. */
+  private final List<List<Action>> fallbackActions = new ArrayList<>();
 
-  public NotifyDispatcher(Vertx vertx, String addressPrefix, long deadlineMillis, SpoaMetrics metrics) {
+  private record Route(String address, DeliveryOptions delivery) {
+  }
+
+  public NotifyDispatcher(Vertx vertx, SpoaServerOptions options, SpoaMetrics metrics) {
     SpoaCodecs.register(vertx);
     this.eventBus = vertx.eventBus();
-    this.addressPrefix = addressPrefix;
-    this.delivery = new DeliveryOptions().setSendTimeout(deadlineMillis);
+    this.options = options;
     this.metrics = metrics;
+    Variable fallback = options.getFallbackVariable() == null ? null : Variable.parse(options.getFallbackVariable());
+    for (FallbackReason reason : FallbackReason.values()) {
+      fallbackActions.add(fallback == null ? List.of() : List.of(fallback.set(reason.code())));
+    }
+  }
+
+  /**
+   * The answer to a NOTIFY that is not dispatched because the global in-flight cap is reached:
+   * every message falls back with reason OVERLOAD.
+   */
+  public List<Action> overloaded(NotifyFrame notify) {
+    List<Action> actions = List.of();
+    for (SpoaMessage m : notify.messages()) {
+      actions = fallback(m.name(), FallbackReason.OVERLOAD, "global in-flight cap of " + options.getMaxInFlight()
+        + " reached").result();
+    }
+    return actions;
   }
 
   /** The actions for the ACK of {@code notify}; always succeeds. */
@@ -64,8 +88,14 @@ public final class NotifyDispatcher {
     }
     return Future.all(parts).map(all -> {
       List<Action> actions = new ArrayList<>();
+      boolean fallbackSet = false;
       for (Future<List<Action>> part : parts) {
-        actions.addAll(part.result());
+        List<Action> partActions = part.result();
+        boolean isFallback = !partActions.isEmpty() && isFallbackList(partActions);
+        if (!isFallback || !fallbackSet) { // the fallback variable once per ACK, with the first reason
+          actions.addAll(partActions);
+          fallbackSet |= isFallback;
+        }
       }
       return actions;
     });
@@ -73,7 +103,8 @@ public final class NotifyDispatcher {
 
   private Future<List<Action>> request(SpoaRequest req) {
     String name = req.messageName();
-    return eventBus.<Object>request(address(name), req, delivery).transform(ar -> {
+    Route route = route(name);
+    return eventBus.<Object>request(route.address(), req, route.delivery()).transform(ar -> {
       if (ar.succeeded()) {
         Message<Object> reply = ar.result();
         if (reply.body() instanceof SpoaReply r) {
@@ -87,7 +118,7 @@ public final class NotifyDispatcher {
           case NO_HANDLERS:
             return fallback(name, FallbackReason.NO_HANDLER, "no handler registered");
           case TIMEOUT:
-            return fallback(name, FallbackReason.TIMEOUT, "no reply within " + delivery.getSendTimeout() + " ms");
+            return fallback(name, FallbackReason.TIMEOUT, "no reply within " + route.delivery().getSendTimeout() + " ms");
           case RECIPIENT_FAILURE:
             return fallback(name, FallbackReason.HANDLER_FAILURE, "handler failed: " + re.getMessage());
           default:
@@ -104,18 +135,28 @@ public final class NotifyDispatcher {
       LOG.warn("message '{}' answered without its actions ({}): {}; further cases of this kind are only counted",
         name, reason, detail);
     }
-    return Future.succeededFuture(List.of());
+    return Future.succeededFuture(fallbackActions.get(reason.ordinal()));
   }
 
-  private String address(String name) {
-    String a = addresses.get(name);
-    if (a == null) {
-      a = addressPrefix + name;
-      if (addresses.size() < MAX_CACHED_NAMES) {
-        addresses.put(name, a);
+  private boolean isFallbackList(List<Action> list) {
+    for (List<Action> f : fallbackActions) {
+      if (f == list) {
+        return true;
       }
     }
-    return a;
+    return false;
+  }
+
+  private Route route(String name) {
+    Route r = routes.get(name);
+    if (r == null) {
+      r = new Route(options.getHandlerAddressPrefix() + name,
+        new DeliveryOptions().setSendTimeout(options.getHandlerTimeout(name)));
+      if (routes.size() < MAX_CACHED_NAMES) {
+        routes.put(name, r);
+      }
+    }
+    return r;
   }
 
   private static String typeOf(Object o) {

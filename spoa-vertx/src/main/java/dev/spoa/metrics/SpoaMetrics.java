@@ -18,6 +18,18 @@ public interface SpoaMetrics {
   default void connectionClosed() {
   }
 
+  /** A connection was refused at once because {@code maxConnections} were open. */
+  default void connectionRefused() {
+  }
+
+  /** A fragmented NOTIFY was rebuilt from {@code fragments} frames. */
+  default void notifyReassembled(int fragments) {
+  }
+
+  /** HAProxy abandoned a fragmented NOTIFY (ABORT). */
+  default void notifyAborted() {
+  }
+
   default void frameReceived(FrameType type) {
   }
 

@@ -47,6 +47,32 @@ public final class FrameEncoder {
     return actions(FrameType.ACK, Frame.FLAG_FIN, streamId, frameId, actions);
   }
 
+  /**
+   * Splits one encoded frame whose payload exceeds {@code maxFrameSize} into fragments of at most
+   * that size: the first keeps the frame's type, the others are UNSET frames with the same ids; only
+   * the last has FIN. For peers that announced {@code fragmentation}.
+   */
+  public static List<Buffer> fragments(Buffer frame, int maxFrameSize) {
+    SpopReader header = new SpopReader(frame, 4, frame.length());
+    FrameType type = FrameType.fromCode(header.readU8("frame type"));
+    header.readInt("flags");
+    long streamId = header.readVarint();
+    long frameId = header.readVarint();
+    int headerLength = header.position() - 4; // type, flags and ids
+    int chunk = maxFrameSize - headerLength;
+    if (chunk < 1) {
+      throw new IllegalArgumentException("max-frame-size " + maxFrameSize + " leaves no room for a payload");
+    }
+    List<Buffer> out = new java.util.ArrayList<>();
+    for (int pos = header.position(); pos < frame.length() || out.isEmpty(); pos += chunk) {
+      int end = Math.min(frame.length(), pos + chunk);
+      boolean last = end == frame.length();
+      Buffer f = start(end - pos, out.isEmpty() ? type : FrameType.UNSET, last ? Frame.FLAG_FIN : 0, streamId, frameId);
+      out.add(finish(f.appendBuffer(frame, pos, end - pos)));
+    }
+    return out;
+  }
+
   /** The AGENT-HELLO: version 2.0, the agreed max-frame-size and capabilities. */
   public static Buffer agentHello(long maxFrameSize, String capabilities) {
     Map<String, TypedValue> kv = new LinkedHashMap<>(4);

@@ -7,6 +7,14 @@ import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.TrustOptions;
 
+import dev.spoa.protocol.Variable;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
 /**
  * Options of a {@link SpoaServer}: the TCP/TLS settings of {@link NetServerOptions} plus the SPOP
  * ones. The server listens on {@value #DEFAULT_HOST}:{@value #DEFAULT_PORT} unless told otherwise:
@@ -30,6 +38,21 @@ public class SpoaServerOptions extends NetServerOptions {
   public static final boolean DEFAULT_PIPELINING = true;
   public static final long DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
   public static final String DEFAULT_HANDLER_ADDRESS_PREFIX = SpoaHandlers.DEFAULT_ADDRESS_PREFIX;
+  /** Announce fragmentation and reassemble fragmented NOTIFYs (HAProxy 2.6 to 3.0). */
+  public static final boolean DEFAULT_FRAGMENTATION = true;
+  public static final int DEFAULT_MAX_REASSEMBLED_SIZE = 1024 * 1024;
+  /** Off: see {@link #setAsync(boolean)}. */
+  public static final boolean DEFAULT_ASYNC = false;
+  public static final long DEFAULT_HELLO_TIMEOUT = 5_000;
+  /** Longer than any usual SPOE {@code timeout idle}: HAProxy closes its idle connections itself. */
+  public static final long DEFAULT_CONNECTION_IDLE_TIMEOUT = 600_000;
+  /** HAProxy's HELLO takes about 130 bytes. */
+  public static final int DEFAULT_MAX_FRAME_SIZE_BEFORE_HELLO = 2048;
+  public static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  /** 0: connections live as long as HAProxy keeps them. */
+  public static final long DEFAULT_MAX_CONNECTION_AGE = 0;
+  public static final double DEFAULT_MAX_CONNECTION_AGE_JITTER = 0.3;
 
   private int maxFrameSize;
   private int maxInFlightPerConnection;
@@ -37,6 +60,21 @@ public class SpoaServerOptions extends NetServerOptions {
   private boolean pipelining;
   private long shutdownTimeout;
   private String handlerAddressPrefix;
+  private boolean fragmentation;
+  private int maxReassembledSize;
+  private boolean async;
+  private long helloTimeout;
+  private long connectionIdleTimeout;
+  private int maxFrameSizeBeforeHello;
+  private int maxInFlight;
+  private int maxConnections;
+  private long maxConnectionAge;
+  private double maxConnectionAgeJitter;
+  private Map<String, Long> handlerTimeouts;
+  private String fallbackVariable;
+  private String ackOverflowVariable;
+  private String unixSocketPath;
+  private String unixSocketPermissions;
 
   public SpoaServerOptions() {
     super();
@@ -53,6 +91,21 @@ public class SpoaServerOptions extends NetServerOptions {
     pipelining = other.pipelining;
     shutdownTimeout = other.shutdownTimeout;
     handlerAddressPrefix = other.handlerAddressPrefix;
+    fragmentation = other.fragmentation;
+    maxReassembledSize = other.maxReassembledSize;
+    async = other.async;
+    helloTimeout = other.helloTimeout;
+    connectionIdleTimeout = other.connectionIdleTimeout;
+    maxFrameSizeBeforeHello = other.maxFrameSizeBeforeHello;
+    maxInFlight = other.maxInFlight;
+    maxConnections = other.maxConnections;
+    maxConnectionAge = other.maxConnectionAge;
+    maxConnectionAgeJitter = other.maxConnectionAgeJitter;
+    handlerTimeouts = new LinkedHashMap<>(other.handlerTimeouts);
+    fallbackVariable = other.fallbackVariable;
+    ackOverflowVariable = other.ackOverflowVariable;
+    unixSocketPath = other.unixSocketPath;
+    unixSocketPermissions = other.unixSocketPermissions;
   }
 
   /** From JSON, e.g. a section of the configuration; absent keys keep their defaults. */
@@ -65,12 +118,48 @@ public class SpoaServerOptions extends NetServerOptions {
     if (!json.containsKey("host")) {
       setHost(DEFAULT_HOST);
     }
-    setMaxFrameSize(json.getInteger("maxFrameSize", maxFrameSize));
-    setMaxInFlightPerConnection(json.getInteger("maxInFlightPerConnection", maxInFlightPerConnection));
-    setHandlerTimeout(json.getLong("handlerTimeout", handlerTimeout));
-    setPipelining(json.getBoolean("pipelining", pipelining));
-    setShutdownTimeout(json.getLong("shutdownTimeout", shutdownTimeout));
-    setHandlerAddressPrefix(json.getString("handlerAddressPrefix", handlerAddressPrefix));
+    // An explicit null keeps the default, like an absent key.
+    setMaxFrameSize(intOr(json, "maxFrameSize", maxFrameSize));
+    setMaxInFlightPerConnection(intOr(json, "maxInFlightPerConnection", maxInFlightPerConnection));
+    setHandlerTimeout(longOr(json, "handlerTimeout", handlerTimeout));
+    setPipelining(boolOr(json, "pipelining", pipelining));
+    setShutdownTimeout(longOr(json, "shutdownTimeout", shutdownTimeout));
+    setHandlerAddressPrefix(json.getValue("handlerAddressPrefix") == null ? handlerAddressPrefix
+      : json.getString("handlerAddressPrefix"));
+    setFragmentation(boolOr(json, "fragmentation", fragmentation));
+    setMaxReassembledSize(intOr(json, "maxReassembledSize", maxReassembledSize));
+    setAsync(boolOr(json, "async", async));
+    setHelloTimeout(longOr(json, "helloTimeout", helloTimeout));
+    setConnectionIdleTimeout(longOr(json, "connectionIdleTimeout", connectionIdleTimeout));
+    setMaxFrameSizeBeforeHello(intOr(json, "maxFrameSizeBeforeHello", maxFrameSizeBeforeHello));
+    setMaxInFlight(intOr(json, "maxInFlight", maxInFlight));
+    setMaxConnections(intOr(json, "maxConnections", maxConnections));
+    setMaxConnectionAge(longOr(json, "maxConnectionAge", maxConnectionAge));
+    if (json.getValue("maxConnectionAgeJitter") != null) {
+      setMaxConnectionAgeJitter(json.getDouble("maxConnectionAgeJitter"));
+    }
+    JsonObject timeouts = json.getJsonObject("handlerTimeouts");
+    if (timeouts != null) {
+      for (String name : timeouts.fieldNames()) {
+        setHandlerTimeout(name, timeouts.getLong(name));
+      }
+    }
+    setFallbackVariable(json.getString("fallbackVariable"));
+    setAckOverflowVariable(json.getString("ackOverflowVariable"));
+    setUnixSocketPath(json.getString("unixSocketPath"));
+    setUnixSocketPermissions(json.getString("unixSocketPermissions"));
+  }
+
+  private static int intOr(JsonObject json, String key, int fallback) {
+    return json.getValue(key) == null ? fallback : json.getInteger(key);
+  }
+
+  private static long longOr(JsonObject json, String key, long fallback) {
+    return json.getValue(key) == null ? fallback : json.getLong(key);
+  }
+
+  private static boolean boolOr(JsonObject json, String key, boolean fallback) {
+    return json.getValue(key) == null ? fallback : json.getBoolean(key);
   }
 
   private void init() {
@@ -80,6 +169,21 @@ public class SpoaServerOptions extends NetServerOptions {
     pipelining = DEFAULT_PIPELINING;
     shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     handlerAddressPrefix = DEFAULT_HANDLER_ADDRESS_PREFIX;
+    fragmentation = DEFAULT_FRAGMENTATION;
+    maxReassembledSize = DEFAULT_MAX_REASSEMBLED_SIZE;
+    async = DEFAULT_ASYNC;
+    helloTimeout = DEFAULT_HELLO_TIMEOUT;
+    connectionIdleTimeout = DEFAULT_CONNECTION_IDLE_TIMEOUT;
+    maxFrameSizeBeforeHello = DEFAULT_MAX_FRAME_SIZE_BEFORE_HELLO;
+    maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+    maxConnections = DEFAULT_MAX_CONNECTIONS;
+    maxConnectionAge = DEFAULT_MAX_CONNECTION_AGE;
+    maxConnectionAgeJitter = DEFAULT_MAX_CONNECTION_AGE_JITTER;
+    handlerTimeouts = new LinkedHashMap<>();
+    fallbackVariable = null;
+    ackOverflowVariable = null;
+    unixSocketPath = null;
+    unixSocketPermissions = null;
   }
 
   @Override
@@ -90,7 +194,22 @@ public class SpoaServerOptions extends NetServerOptions {
       .put("handlerTimeout", handlerTimeout)
       .put("pipelining", pipelining)
       .put("shutdownTimeout", shutdownTimeout)
-      .put("handlerAddressPrefix", handlerAddressPrefix);
+      .put("handlerAddressPrefix", handlerAddressPrefix)
+      .put("fragmentation", fragmentation)
+      .put("maxReassembledSize", maxReassembledSize)
+      .put("async", async)
+      .put("helloTimeout", helloTimeout)
+      .put("connectionIdleTimeout", connectionIdleTimeout)
+      .put("maxFrameSizeBeforeHello", maxFrameSizeBeforeHello)
+      .put("maxInFlight", maxInFlight)
+      .put("maxConnections", maxConnections)
+      .put("maxConnectionAge", maxConnectionAge)
+      .put("maxConnectionAgeJitter", maxConnectionAgeJitter)
+      .put("handlerTimeouts", new JsonObject(new LinkedHashMap<>(handlerTimeouts)))
+      .put("fallbackVariable", fallbackVariable)
+      .put("ackOverflowVariable", ackOverflowVariable)
+      .put("unixSocketPath", unixSocketPath)
+      .put("unixSocketPermissions", unixSocketPermissions);
   }
 
   public int getMaxFrameSize() {
@@ -174,6 +293,231 @@ public class SpoaServerOptions extends NetServerOptions {
     return this;
   }
 
+  public boolean isFragmentation() {
+    return fragmentation;
+  }
+
+  /**
+   * Whether to announce {@code fragmentation} and reassemble NOTIFYs that HAProxy 2.6 to 3.0 send
+   * in fragments. On by default: without it, HAProxy answers every message larger than the frame
+   * size with a storm of new connections ending in DISCONNECT 10 (unless it has
+   * {@code no option send-frag-payload}). HAProxy 3.1+ never fragments and ignores the token.
+   */
+  public SpoaServerOptions setFragmentation(boolean fragmentation) {
+    this.fragmentation = fragmentation;
+    return this;
+  }
+
+  public int getMaxReassembledSize() {
+    return maxReassembledSize;
+  }
+
+  /** The largest NOTIFY payload rebuilt from fragments; past it the connection ends with status 3. */
+  public SpoaServerOptions setMaxReassembledSize(int maxReassembledSize) {
+    if (maxReassembledSize < MIN_FRAME_SIZE) {
+      throw new IllegalArgumentException("maxReassembledSize must be at least " + MIN_FRAME_SIZE + ", got " + maxReassembledSize);
+    }
+    this.maxReassembledSize = maxReassembledSize;
+    return this;
+  }
+
+  public boolean isAsync() {
+    return async;
+  }
+
+  /**
+   * Whether to agree to {@code async} when HAProxy 2.6 to 3.0 offers it: an ACK whose connection
+   * closed before it was ready then goes out on another live connection of the same engine.
+   * Off by default: on a reload ({@code -sf}) the old HAProxy process disconnects with answers
+   * outstanding and ignores the late ACKs when async was agreed, so requests in flight fail; with
+   * pipelining alone they do not.
+   */
+  public SpoaServerOptions setAsync(boolean async) {
+    this.async = async;
+    return this;
+  }
+
+  public long getHelloTimeout() {
+    return helloTimeout;
+  }
+
+  /** Milliseconds a new connection has to send its HELLO; then it ends with status 2. */
+  public SpoaServerOptions setHelloTimeout(long helloTimeout) {
+    if (helloTimeout < 1) {
+      throw new IllegalArgumentException("helloTimeout must be at least 1 ms, got " + helloTimeout);
+    }
+    this.helloTimeout = helloTimeout;
+    return this;
+  }
+
+  public long getConnectionIdleTimeout() {
+    return connectionIdleTimeout;
+  }
+
+  /**
+   * Milliseconds without a frame and with nothing in flight after which a connection ends with
+   * AGENT-DISCONNECT status 2; 0 disables it. Keep it above HAProxy's SPOE {@code timeout idle}.
+   */
+  public SpoaServerOptions setConnectionIdleTimeout(long connectionIdleTimeout) {
+    if (connectionIdleTimeout < 0) {
+      throw new IllegalArgumentException("connectionIdleTimeout must not be negative, got " + connectionIdleTimeout);
+    }
+    this.connectionIdleTimeout = connectionIdleTimeout;
+    return this;
+  }
+
+  public int getMaxFrameSizeBeforeHello() {
+    return maxFrameSizeBeforeHello;
+  }
+
+  /** The largest frame accepted before the handshake (a HELLO is small; garbage is not read far). */
+  public SpoaServerOptions setMaxFrameSizeBeforeHello(int maxFrameSizeBeforeHello) {
+    if (maxFrameSizeBeforeHello < MIN_FRAME_SIZE) {
+      throw new IllegalArgumentException("maxFrameSizeBeforeHello must be at least " + MIN_FRAME_SIZE + ", got "
+        + maxFrameSizeBeforeHello);
+    }
+    this.maxFrameSizeBeforeHello = maxFrameSizeBeforeHello;
+    return this;
+  }
+
+  public int getMaxInFlight() {
+    return maxInFlight;
+  }
+
+  /**
+   * NOTIFYs in flight over all connections of the Vert.x instance; past it a NOTIFY is answered at
+   * once without actions (fallback reason OVERLOAD), so HAProxy is never stalled.
+   */
+  public SpoaServerOptions setMaxInFlight(int maxInFlight) {
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("maxInFlight must be at least 1, got " + maxInFlight);
+    }
+    this.maxInFlight = maxInFlight;
+    return this;
+  }
+
+  public int getMaxConnections() {
+    return maxConnections;
+  }
+
+  /** Connections open at once on the Vert.x instance; more get AGENT-DISCONNECT status 13. */
+  public SpoaServerOptions setMaxConnections(int maxConnections) {
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("maxConnections must be at least 1, got " + maxConnections);
+    }
+    this.maxConnections = maxConnections;
+    return this;
+  }
+
+  public long getMaxConnectionAge() {
+    return maxConnectionAge;
+  }
+
+  /**
+   * Milliseconds after which a connection is closed (after its next ACK, with AGENT-DISCONNECT
+   * status 0) so that HAProxy reconnects, spreading its connections over new agent replicas;
+   * 0 disables it.
+   */
+  public SpoaServerOptions setMaxConnectionAge(long maxConnectionAge) {
+    if (maxConnectionAge < 0) {
+      throw new IllegalArgumentException("maxConnectionAge must not be negative, got " + maxConnectionAge);
+    }
+    this.maxConnectionAge = maxConnectionAge;
+    return this;
+  }
+
+  public double getMaxConnectionAgeJitter() {
+    return maxConnectionAgeJitter;
+  }
+
+  /** Each connection's age limit is shortened by a random part of up to this fraction (0 to 1). */
+  public SpoaServerOptions setMaxConnectionAgeJitter(double maxConnectionAgeJitter) {
+    if (!(maxConnectionAgeJitter >= 0 && maxConnectionAgeJitter <= 1)) {
+      throw new IllegalArgumentException("maxConnectionAgeJitter must be in [0, 1], got " + maxConnectionAgeJitter);
+    }
+    this.maxConnectionAgeJitter = maxConnectionAgeJitter;
+    return this;
+  }
+
+  /** The deadline of the handlers of {@code messageName}: its own, or {@link #getHandlerTimeout()}. */
+  public long getHandlerTimeout(String messageName) {
+    Long t = handlerTimeouts.get(messageName);
+    return t == null ? handlerTimeout : t;
+  }
+
+  public Map<String, Long> getHandlerTimeouts() {
+    return Collections.unmodifiableMap(handlerTimeouts);
+  }
+
+  /** A deadline for one message name, overriding {@link #setHandlerTimeout(long)}. */
+  public SpoaServerOptions setHandlerTimeout(String messageName, long timeout) {
+    if (timeout < 1) {
+      throw new IllegalArgumentException("handler timeout of " + messageName + " must be at least 1 ms, got " + timeout);
+    }
+    handlerTimeouts.put(Objects.requireNonNull(messageName, "messageName"), timeout);
+    return this;
+  }
+
+  public String getFallbackVariable() {
+    return fallbackVariable;
+  }
+
+  /**
+   * A variable ({@code "<scope>.<name>"}, e.g. {@code "txn.spoa_error"}) that a fallback ACK sets to
+   * the reason code: 1 timeout, 2 handler failure, 3 no handler, 4 other error, 5 overload.
+   * {@code null} (default): fallback ACKs are empty.
+   */
+  public SpoaServerOptions setFallbackVariable(String fallbackVariable) {
+    if (fallbackVariable != null) {
+      Variable.parse(fallbackVariable);
+    }
+    this.fallbackVariable = fallbackVariable;
+    return this;
+  }
+
+  public String getAckOverflowVariable() {
+    return ackOverflowVariable;
+  }
+
+  /**
+   * A variable ({@code "<scope>.<name>"}) set to the number of actions dropped when an ACK exceeds
+   * the agreed frame size and the peer cannot take fragments. {@code null} (default): none.
+   */
+  public SpoaServerOptions setAckOverflowVariable(String ackOverflowVariable) {
+    if (ackOverflowVariable != null) {
+      Variable.parse(ackOverflowVariable);
+    }
+    this.ackOverflowVariable = ackOverflowVariable;
+    return this;
+  }
+
+  public String getUnixSocketPath() {
+    return unixSocketPath;
+  }
+
+  /**
+   * When set, {@link SpoaServer#listen()} listens on this unix domain socket instead of host:port
+   * (HAProxy: {@code server agent unix@/path}). A stale socket file left by a previous run is
+   * removed first.
+   */
+  public SpoaServerOptions setUnixSocketPath(String unixSocketPath) {
+    this.unixSocketPath = unixSocketPath;
+    return this;
+  }
+
+  public String getUnixSocketPermissions() {
+    return unixSocketPermissions;
+  }
+
+  /** The socket file's mode, e.g. {@code "rw-rw----"} ({@code null}: as the umask makes it). */
+  public SpoaServerOptions setUnixSocketPermissions(String unixSocketPermissions) {
+    if (unixSocketPermissions != null) {
+      java.nio.file.attribute.PosixFilePermissions.fromString(unixSocketPermissions); // validates
+    }
+    this.unixSocketPermissions = unixSocketPermissions;
+    return this;
+  }
+
   // Inherited setters, narrowed so that chains keep the SPOA type.
 
   @Override
@@ -233,6 +577,36 @@ public class SpoaServerOptions extends NetServerOptions {
   @Override
   public SpoaServerOptions setIdleTimeout(int idleTimeout) {
     super.setIdleTimeout(idleTimeout);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setIdleTimeoutUnit(TimeUnit idleTimeoutUnit) {
+    super.setIdleTimeoutUnit(idleTimeoutUnit);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setSni(boolean sni) {
+    super.setSni(sni);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setUseProxyProtocol(boolean useProxyProtocol) {
+    super.setUseProxyProtocol(useProxyProtocol);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setReceiveBufferSize(int receiveBufferSize) {
+    super.setReceiveBufferSize(receiveBufferSize);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setSendBufferSize(int sendBufferSize) {
+    super.setSendBufferSize(sendBufferSize);
     return this;
   }
 }

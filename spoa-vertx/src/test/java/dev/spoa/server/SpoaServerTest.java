@@ -102,18 +102,18 @@ class SpoaServerTest {
     assertEquals(Frame.FLAG_FIN, hello.flags());
     assertEquals("2.0", hello.get("version").asString());
     assertEquals(8192, hello.get("max-frame-size").asLong(), "bounded by the configured maximum");
-    assertEquals("pipelining", hello.get("capabilities").asString(), "async is not announced: not implemented");
+    assertEquals("pipelining,fragmentation", hello.get("capabilities").asString(), "async is off by default");
 
     KvFrame smaller = client().hello("pipelining", 1024).await();
     assertEquals(1024, smaller.get("max-frame-size").asLong(), "HAProxy's smaller value wins");
 
     KvFrame none = client().hello("", 16380).await();
-    assertEquals("", none.get("capabilities").asString());
+    assertEquals("fragmentation", none.get("capabilities").asString(), "announced whatever HAProxy offers");
   }
 
   @Test
   void pipeliningIsNotAnnouncedWhenDisabled() {
-    startServer(new SpoaServerOptions().setPipelining(false));
+    startServer(new SpoaServerOptions().setPipelining(false).setFragmentation(false));
     assertEquals("", client().hello().await().get("capabilities").asString());
   }
 
@@ -124,7 +124,7 @@ class SpoaServerTest {
     KvFrame hello = c.healthCheck().await();
     assertEquals(FrameType.AGENT_HELLO, hello.type());
     assertEquals("2.0", hello.get("version").asString());
-    assertEquals("", hello.get("capabilities").asString(), "capabilities must be present, even empty");
+    assertTrue(hello.entries().containsKey("capabilities"), "capabilities must be present (HAProxy 3.x checks)");
     assertEquals(16380, hello.get("max-frame-size").asLong());
     c.closed().await();
     assertEquals(1, metrics.healthChecks.get());
@@ -279,7 +279,7 @@ class SpoaServerTest {
       return p.future();
     });
     SpopTestClient c = client();
-    assertEquals("", c.hello("async", 16380).await().get("capabilities").asString());
+    assertEquals("fragmentation", c.hello("async", 16380).await().get("capabilities").asString());
     Future<AckFrame> a1 = c.notify(1, 1, SpoaMessage.of("held"));
     Future<AckFrame> a2 = c.notify(2, 1, SpoaMessage.of("held"));
     Thread.sleep(150);
@@ -373,8 +373,8 @@ class SpoaServerTest {
   }
 
   @Test
-  void fragmentsAreRefusedWhenFragmentationWasNotAgreed() {
-    startServer();
+  void fragmentsAreRefusedWhenFragmentationIsDisabled() {
+    startServer(new SpoaServerOptions().setFragmentation(false));
     SpopTestClient c = readyClient();
     c.send(new FragmentFrame(FrameType.NOTIFY, 0, 1, 1, Buffer.buffer(new byte[]{0x01, 'm', 0}))).await();
     assertDisconnect(c.nextKvFrame().await(), SpopStatus.FRAGMENTATION_NOT_SUPPORTED);

@@ -6,6 +6,7 @@ import dev.spoa.protocol.SpopException;
 import dev.spoa.protocol.SpopStatus;
 import dev.spoa.protocol.TypedValue;
 import dev.spoa.protocol.DataType;
+import dev.spoa.server.SpoaServerOptions;
 
 /**
  * The answer to a HAPROXY-HELLO, worked out without I/O: the version (only 2.0 exists), the
@@ -13,21 +14,47 @@ import dev.spoa.protocol.DataType;
  * Lenient where HAProxy varies (a health check offers no capabilities, 3.x offers only
  * pipelining), strict where the connection could not work.
  */
-record HelloNegotiation(long maxFrameSize, boolean pipelining, boolean healthcheck, String engineId) {
+record HelloNegotiation(long maxFrameSize, boolean pipelining, boolean async, boolean fragmentation,
+                        boolean peerFragmentation, boolean healthcheck, String engineId) {
 
   static final int MIN_FRAME_SIZE = 256;
 
   /** The capabilities to announce in the AGENT-HELLO. */
   String capabilities() {
-    return pipelining ? "pipelining" : "";
+    StringBuilder sb = new StringBuilder();
+    if (pipelining) {
+      sb.append("pipelining");
+    }
+    if (async) {
+      sb.append(sb.length() > 0 ? "," : "").append("async");
+    }
+    if (fragmentation) {
+      sb.append(sb.length() > 0 ? "," : "").append("fragmentation");
+    }
+    return sb.toString();
+  }
+
+  /** With the capabilities the options enable. */
+  static HelloNegotiation negotiate(KvFrame hello, SpoaServerOptions options) {
+    return negotiate(hello, options.getMaxFrameSize(), options.isPipelining(), options.isAsync(),
+      options.isFragmentation());
+  }
+
+  /** With pipelining as the only capability the agent may agree to. */
+  static HelloNegotiation negotiate(KvFrame hello, long ourMaxFrameSize, boolean pipeliningEnabled) {
+    return negotiate(hello, ourMaxFrameSize, pipeliningEnabled, false, false);
   }
 
   /**
+   * Pipelining and async are agreed when HAProxy offers them and the agent enables them.
+   * Fragmentation is announced whenever enabled: HAProxy 2.6 to 3.0 never offer it, yet fragment
+   * their NOTIFYs for an agent that announced it; 3.1+ ignore it.
+   *
    * @param ourMaxFrameSize the largest frame the agent accepts
-   * @param pipeliningEnabled whether the agent agrees to pipelining when offered
    * @throws SpopException with the status for the AGENT-DISCONNECT when the HELLO cannot be accepted
    */
-  static HelloNegotiation negotiate(KvFrame hello, long ourMaxFrameSize, boolean pipeliningEnabled) {
+  static HelloNegotiation negotiate(KvFrame hello, long ourMaxFrameSize, boolean pipeliningEnabled,
+                                    boolean asyncEnabled, boolean fragmentationEnabled) {
     if (hello.type() != FrameType.HAPROXY_HELLO) {
       throw new SpopException(SpopStatus.INVALID_FRAME, "expected HAPROXY-HELLO, got " + hello.type());
     }
@@ -56,13 +83,16 @@ record HelloNegotiation(long maxFrameSize, boolean pipelining, boolean healthche
         + " is below " + MIN_FRAME_SIZE);
     }
     TypedValue caps = hello.get("capabilities");
-    boolean pipelining = pipeliningEnabled && caps != null && caps.type() == DataType.STRING
-      && containsToken(caps.asString(), "pipelining");
+    String offered = caps != null && caps.type() == DataType.STRING ? caps.asString() : "";
+    boolean pipelining = pipeliningEnabled && containsToken(offered, "pipelining");
+    boolean async = asyncEnabled && containsToken(offered, "async");
+    boolean peerFragmentation = containsToken(offered, "fragmentation");
     TypedValue hc = hello.get("healthcheck");
     boolean healthcheck = hc != null && hc.type() == DataType.BOOL && hc.asBoolean();
     TypedValue engine = hello.get("engine-id");
     String engineId = engine != null && engine.type() == DataType.STRING ? engine.asString() : "";
-    return new HelloNegotiation(Math.min(theirs, ourMaxFrameSize), pipelining, healthcheck, engineId);
+    return new HelloNegotiation(Math.min(theirs, ourMaxFrameSize), pipelining, async, fragmentationEnabled,
+      peerFragmentation, healthcheck, engineId);
   }
 
   /** Whether a comma-separated list holds {@code token}; spaces around items are ignored. */

@@ -3,6 +3,8 @@ package dev.spoa.server.impl;
 import dev.spoa.dispatch.NotifyDispatcher;
 import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.protocol.Action;
+import dev.spoa.protocol.DataType;
+import dev.spoa.protocol.FragmentFrame;
 import dev.spoa.protocol.Frame;
 import dev.spoa.protocol.FrameDecoder;
 import dev.spoa.protocol.FrameEncoder;
@@ -12,7 +14,10 @@ import dev.spoa.protocol.NotifyFrame;
 import dev.spoa.protocol.SpopException;
 import dev.spoa.protocol.SpopStatus;
 import dev.spoa.protocol.TypedValue;
+import dev.spoa.protocol.Variable;
 import dev.spoa.server.SpoaServerOptions;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
@@ -20,14 +25,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One HAProxy connection: framing, the HELLO handshake, NOTIFY dispatch and ACKs. All its state
- * lives on the socket's event loop and is touched only there (event-bus replies come back on the
- * same context), so it needs no locks.
+ * One HAProxy connection: framing, the HELLO handshake, fragment reassembly, NOTIFY dispatch, ACKs,
+ * deadlines and the drain. All its state lives on the socket's event loop and is touched only there
+ * (event-bus replies come back on the same context; calls from elsewhere hop onto it), so it needs
+ * no locks.
  *
- * <p>States: AWAIT_HELLO, READY (serving NOTIFYs), DRAINING (serving, closing when idle), CLOSED.
+ * <p>States: AWAIT_HELLO, READY (serving NOTIFYs), DRAINING (serving, closing right after an ACK
+ * that leaves nothing in flight), CLOSED.
  */
 final class SpoaConnection {
 
@@ -35,10 +44,14 @@ final class SpoaConnection {
 
   private enum State { AWAIT_HELLO, READY, DRAINING, CLOSED }
 
+  private final SpoaServerImpl server;
   private final NetSocket socket;
   private final SpoaServerOptions options;
   private final NotifyDispatcher dispatcher;
   private final SpoaMetrics metrics;
+  private final AgentState shared;
+  private final Vertx vertx;
+  private final Context context;
   private RecordParser parser;
 
   private State state = State.AWAIT_HELLO;
@@ -49,13 +62,39 @@ final class SpoaConnection {
   private int inFlight;
   private boolean readingPaused;
   private String engineId = "";
+  private boolean async;
+  private boolean fragmentation;
+  private boolean peerFragmentation;
+  /** The NOTIFY being rebuilt from fragments, if any. */
+  private Reassembly partial;
+  private long lastActivityNanos = System.nanoTime();
+  private long helloTimer = -1;
+  private long idleTimer = -1;
+  private long ageTimer = -1;
 
-  SpoaConnection(NetSocket socket, SpoaServerOptions options, NotifyDispatcher dispatcher, SpoaMetrics metrics) {
+  private static final class Reassembly {
+    final long streamId;
+    final long frameId;
+    final Buffer payload;
+    int fragments = 1;
+
+    Reassembly(long streamId, long frameId, Buffer firstPayload) {
+      this.streamId = streamId;
+      this.frameId = frameId;
+      this.payload = firstPayload;
+    }
+  }
+
+  SpoaConnection(SpoaServerImpl server, NetSocket socket) {
+    this.server = server;
     this.socket = socket;
-    this.options = options;
-    this.dispatcher = dispatcher;
-    this.metrics = metrics;
-    this.maxFrameSize = options.getMaxFrameSize();
+    this.options = server.options();
+    this.dispatcher = server.dispatcher();
+    this.metrics = server.metrics();
+    this.shared = server.shared();
+    this.vertx = Vertx.currentContext().owner();
+    this.context = Vertx.currentContext();
+    this.maxFrameSize = Math.min(options.getMaxFrameSize(), options.getMaxFrameSizeBeforeHello());
   }
 
   void start() {
@@ -65,9 +104,16 @@ final class SpoaConnection {
     parser.exceptionHandler(this::onSocketError);
     socket.exceptionHandler(this::onSocketError);
     socket.closeHandler(v -> onClosed());
-    socket.shutdownHandler(v -> startDrain());
     socket.drainHandler(v -> updateReading());
+    helloTimer = vertx.setTimer(options.getHelloTimeout(), id -> {
+      helloTimer = -1;
+      if (state == State.AWAIT_HELLO) {
+        disconnect(SpopStatus.TIMEOUT, "no HELLO within " + options.getHelloTimeout() + " ms");
+      }
+    });
   }
+
+  // ---- reading ----
 
   /** Alternately a 4-byte length prefix and the frame body it announced. */
   private void onRecord(Buffer record) {
@@ -79,7 +125,8 @@ final class SpoaConnection {
       if (length < FrameDecoder.MIN_FRAME_LENGTH) {
         protocolError(SpopStatus.INVALID_FRAME, "frame length " + length + " is below the minimum of 7");
       } else if (length > maxFrameSize) {
-        protocolError(SpopStatus.FRAME_TOO_BIG, "frame length " + length + " exceeds max-frame-size " + maxFrameSize);
+        protocolError(SpopStatus.FRAME_TOO_BIG, "frame length " + length + " exceeds max-frame-size " + maxFrameSize
+          + (state == State.AWAIT_HELLO ? " (before HELLO)" : ""));
       } else {
         pendingBodyLength = (int) length;
         parser.fixedSizeMode(pendingBodyLength);
@@ -88,6 +135,7 @@ final class SpoaConnection {
     }
     pendingBodyLength = -1;
     parser.fixedSizeMode(4);
+    lastActivityNanos = System.nanoTime();
     try {
       onFrame(FrameDecoder.decode(record));
     } catch (SpopException e) {
@@ -97,45 +145,59 @@ final class SpoaConnection {
 
   private void onFrame(Frame frame) {
     metrics.frameReceived(frame.type());
-    if (frame.type() == FrameType.HAPROXY_DISCONNECT) {
-      onHaproxyDisconnect((KvFrame) frame);
+    if (frame.type() == FrameType.HAPROXY_DISCONNECT && frame instanceof KvFrame kv) {
+      onHaproxyDisconnect(kv);
       return;
     }
     if (state == State.AWAIT_HELLO) {
-      if (frame.type() != FrameType.HAPROXY_HELLO) {
-        throw new SpopException(SpopStatus.INVALID_FRAME, "expected HAPROXY-HELLO, got " + frame.type());
+      if (!(frame instanceof KvFrame hello) || frame.type() != FrameType.HAPROXY_HELLO) {
+        throw new SpopException(SpopStatus.INVALID_FRAME, "expected HAPROXY-HELLO, got " + frame.type()
+          + (frame.fin() ? "" : " without FIN"));
       }
-      onHello((KvFrame) frame);
+      onHello(hello);
       return;
     }
-    switch (frame.type()) {
-      case NOTIFY:
-        if (frame instanceof NotifyFrame notify) {
-          onNotify(notify);
-          return;
-        }
-        throw new SpopException(SpopStatus.FRAGMENTATION_NOT_SUPPORTED, "NOTIFY without FIN: fragmentation was not agreed");
-      case UNSET:
-        throw new SpopException(SpopStatus.FRAGMENTATION_NOT_SUPPORTED, "fragment received: fragmentation was not agreed");
-      default:
-        throw new SpopException(SpopStatus.INVALID_FRAME, "unexpected " + frame.type() + " frame after the handshake");
+    if (frame instanceof NotifyFrame notify) {
+      if (partial != null) {
+        throw new SpopException(SpopStatus.INVALID_INTERLACED_FRAMES, "NOTIFY " + notify.streamId() + "/"
+          + notify.frameId() + " while NOTIFY " + partial.streamId + "/" + partial.frameId + " is being reassembled");
+      }
+      onNotify(notify);
+    } else if (frame instanceof FragmentFrame fragment && (frame.type() == FrameType.NOTIFY || frame.type() == FrameType.UNSET)) {
+      onFragment(fragment);
+    } else {
+      throw new SpopException(SpopStatus.INVALID_FRAME, "unexpected " + frame.type() + " frame after the handshake");
     }
   }
 
   private void onHello(KvFrame hello) {
-    HelloNegotiation hn = HelloNegotiation.negotiate(hello, options.getMaxFrameSize(), options.isPipelining());
-    Buffer reply = FrameEncoder.agentHello(hn.maxFrameSize(), hn.capabilities());
+    cancelTimer(helloTimer);
+    HelloNegotiation hn = HelloNegotiation.negotiate(hello, options);
     if (hn.healthcheck()) {
-      // A check connection carries nothing after the AGENT-HELLO (HAProxy 3.2 fails the check otherwise).
       metrics.healthCheck();
-      close(reply, FrameType.AGENT_HELLO);
+      if (server.isDraining()) {
+        // A failed check is what makes HAProxy mark the agent DOWN before it goes away.
+        disconnect(SpopStatus.NORMAL, "agent draining");
+      } else {
+        // A check connection carries nothing after the AGENT-HELLO (HAProxy 3.2 fails the check otherwise).
+        closeWith(FrameEncoder.agentHello(hn.maxFrameSize(), hn.capabilities()), FrameType.AGENT_HELLO);
+      }
       return;
     }
     engineId = hn.engineId();
     maxFrameSize = hn.maxFrameSize();
     maxInFlight = hn.pipelining() ? options.getMaxInFlightPerConnection() : 1;
-    state = State.READY;
-    send(reply, FrameType.AGENT_HELLO);
+    fragmentation = hn.fragmentation();
+    peerFragmentation = hn.peerFragmentation();
+    async = hn.async() && !engineId.isEmpty();
+    if (state == State.AWAIT_HELLO) {
+      state = State.READY;
+    }
+    if (async) {
+      shared.addToEngine(engineId, this);
+    }
+    send(FrameEncoder.agentHello(hn.maxFrameSize(), hn.capabilities()), FrameType.AGENT_HELLO);
+    startIdleAndAgeTimers();
     LOG.debug("{} ready: engine-id {}, max-frame-size {}, capabilities '{}'",
       socket.remoteAddress(), engineId, maxFrameSize, hn.capabilities());
   }
@@ -145,61 +207,171 @@ final class SpoaConnection {
     TypedValue message = frame.get("message");
     int status = code != null && code.type().isInteger() ? (int) code.asLong() : -1;
     metrics.disconnectReceived(status);
-    String text = message != null && message.type() == dev.spoa.protocol.DataType.STRING ? message.asString() : "";
+    String text = message != null && message.type() == DataType.STRING ? message.asString() : "";
     if (status == SpopStatus.NORMAL.code()) {
       LOG.debug("{} HAProxy disconnects: status 0 {}", socket.remoteAddress(), text);
     } else {
       LOG.info("{} HAProxy disconnects: status {} {} ({} NOTIFY in flight)", socket.remoteAddress(), status, text, inFlight);
     }
-    metrics.disconnectSent(SpopStatus.NORMAL.code());
-    close(FrameEncoder.agentDisconnect(SpopStatus.NORMAL), FrameType.AGENT_DISCONNECT);
+    disconnect(SpopStatus.NORMAL, SpopStatus.NORMAL.message());
   }
+
+  /** A part of a fragmented NOTIFY: rebuilt whole, splits may fall anywhere, then dispatched once. */
+  private void onFragment(FragmentFrame fragment) {
+    if (!fragmentation) {
+      throw new SpopException(SpopStatus.FRAGMENTATION_NOT_SUPPORTED,
+        fragment.type() + " fragment received: fragmentation was not agreed");
+    }
+    if (fragment.type() == FrameType.NOTIFY) {
+      if (partial != null) {
+        throw new SpopException(SpopStatus.INVALID_INTERLACED_FRAMES, "new fragmented NOTIFY " + fragment.streamId()
+          + "/" + fragment.frameId() + " while " + partial.streamId + "/" + partial.frameId + " is unfinished");
+      }
+      if (fragment.abort()) {
+        return; // abandoned before it began
+      }
+      partial = new Reassembly(fragment.streamId(), fragment.frameId(), fragment.payload());
+      checkReassembledSize();
+      return;
+    }
+    if (partial == null) {
+      if (fragment.abort()) {
+        return; // HAProxy aborts a frame we already finished or never saw: nothing to drop
+      }
+      throw new SpopException(SpopStatus.INVALID_FRAME, "continuation " + fragment.streamId() + "/"
+        + fragment.frameId() + " without a first fragment");
+    }
+    if (fragment.streamId() != partial.streamId || fragment.frameId() != partial.frameId) {
+      throw new SpopException(SpopStatus.INVALID_INTERLACED_FRAMES, "fragment of " + fragment.streamId() + "/"
+        + fragment.frameId() + " while " + partial.streamId + "/" + partial.frameId + " is unfinished");
+    }
+    if (fragment.abort()) {
+      LOG.debug("{} HAProxy aborted fragmented NOTIFY {}/{}", socket.remoteAddress(), partial.streamId, partial.frameId);
+      partial = null;
+      metrics.notifyAborted();
+      return;
+    }
+    partial.payload.appendBuffer(fragment.payload());
+    partial.fragments++;
+    checkReassembledSize();
+    if (fragment.fin()) {
+      Reassembly done = partial;
+      partial = null;
+      metrics.notifyReassembled(done.fragments);
+      onNotify(new NotifyFrame(Frame.FLAG_FIN, done.streamId, done.frameId,
+        FrameDecoder.decodeMessages(done.payload, 0, done.payload.length())));
+    }
+  }
+
+  private void checkReassembledSize() {
+    if (partial.payload.length() > options.getMaxReassembledSize()) {
+      throw new SpopException(SpopStatus.FRAME_TOO_BIG, "fragmented NOTIFY " + partial.streamId + "/" + partial.frameId
+        + " exceeds maxReassembledSize " + options.getMaxReassembledSize());
+    }
+  }
+
+  // ---- NOTIFY to ACK ----
 
   private void onNotify(NotifyFrame notify) {
     long startNanos = System.nanoTime();
     inFlight++;
     updateReading();
+    if (shared.inFlight.incrementAndGet() > options.getMaxInFlight()) {
+      shared.inFlight.decrementAndGet();
+      onActions(notify, dispatcher.overloaded(notify), startNanos, false);
+      return;
+    }
     dispatcher.dispatch(engineId, notify).onComplete(ar -> {
       // The dispatcher never fails; an empty ACK covers the impossible case all the same.
-      onActions(notify, ar.succeeded() ? ar.result() : List.of(), startNanos);
+      onActions(notify, ar.succeeded() ? ar.result() : List.of(), startNanos, true);
     });
   }
 
-  private void onActions(NotifyFrame notify, List<Action> actions, long startNanos) {
+  private void onActions(NotifyFrame notify, List<Action> actions, long startNanos, boolean counted) {
     inFlight--;
+    if (counted) {
+      shared.inFlight.decrementAndGet();
+    }
     if (state == State.CLOSED) {
-      return; // HAProxy is gone; it ignores late ACKs anyway
+      deliverElsewhere(notify, actions);
+      return;
     }
-    Buffer ack = FrameEncoder.ack(notify.streamId(), notify.frameId(), actions);
-    if (ack.length() - 4 > maxFrameSize) {
-      ack = trimmedAck(notify, actions);
+    lastActivityNanos = System.nanoTime();
+    for (Buffer frame : encodeAck(notify, actions)) {
+      send(frame, FrameType.ACK);
     }
-    send(ack, FrameType.ACK);
     metrics.notifyCompleted(System.nanoTime() - startNanos);
-    if (state == State.DRAINING && inFlight == 0) {
-      closeDraining();
+    if (state == State.DRAINING && inFlight == 0 && partial == null) {
+      disconnect(SpopStatus.NORMAL, "agent draining");
     } else {
       updateReading();
     }
   }
 
-  /** The ACK with the actions that fit the agreed frame size, in order; the rest is dropped. */
+  /**
+   * The ACK as frames: one frame when it fits the agreed size; else fragments to a peer that
+   * announced fragmentation, or else the actions that fit, in order, plus the overflow variable.
+   */
+  private List<Buffer> encodeAck(NotifyFrame notify, List<Action> actions) {
+    Buffer ack = FrameEncoder.ack(notify.streamId(), notify.frameId(), actions);
+    if (ack.length() - 4 <= maxFrameSize) {
+      return List.of(ack);
+    }
+    if (peerFragmentation) {
+      return FrameEncoder.fragments(ack, (int) maxFrameSize);
+    }
+    return List.of(trimmedAck(notify, actions));
+  }
+
   private Buffer trimmedAck(NotifyFrame notify, List<Action> actions) {
-    long budget = maxFrameSize - (FrameEncoder.ack(notify.streamId(), notify.frameId(), List.of()).length() - 4);
-    int keep = 0;
+    String overflowVar = options.getAckOverflowVariable();
+    Action overflow = overflowVar == null ? null : Variable.parse(overflowVar).set(actions.size());
+    long budget = maxFrameSize - (FrameEncoder.ack(notify.streamId(), notify.frameId(), List.of()).length() - 4)
+      - (overflow == null ? 0 : FrameEncoder.encodedSize(overflow));
+    List<Action> kept = new ArrayList<>();
     for (Action a : actions) {
       int size = FrameEncoder.encodedSize(a);
       if (size > budget) {
         break;
       }
       budget -= size;
-      keep++;
+      kept.add(a);
     }
-    int dropped = actions.size() - keep;
+    int dropped = actions.size() - kept.size();
+    if (overflow != null) {
+      kept.add(Variable.parse(overflowVar).set(dropped));
+    }
     metrics.ackTrimmed(dropped);
     LOG.warn("{} ACK for stream {} frame {} exceeds max-frame-size {}: {} of {} actions dropped",
       socket.remoteAddress(), notify.streamId(), notify.frameId(), maxFrameSize, dropped, actions.size());
-    return FrameEncoder.ack(notify.streamId(), notify.frameId(), actions.subList(0, keep));
+    return FrameEncoder.ack(notify.streamId(), notify.frameId(), kept);
+  }
+
+  /** Async: the connection of a NOTIFY closed before its answer; another one of the engine may take it. */
+  private void deliverElsewhere(NotifyFrame notify, List<Action> actions) {
+    if (!async) {
+      return; // HAProxy is gone from this connection and ignores late ACKs
+    }
+    SpoaConnection other = shared.otherConnection(engineId, this);
+    if (other == null) {
+      LOG.debug("no live connection of engine {} for the ACK of {}/{}", engineId, notify.streamId(), notify.frameId());
+      return;
+    }
+    other.context.runOnContext(v -> other.sendForeignAck(notify, actions));
+  }
+
+  private void sendForeignAck(NotifyFrame notify, List<Action> actions) {
+    if (state == State.CLOSED) {
+      deliverElsewhere(notify, actions);
+      return;
+    }
+    for (Buffer frame : encodeAck(notify, actions)) {
+      send(frame, FrameType.ACK);
+    }
+  }
+
+  boolean acceptsForeignAcks() {
+    return async && state != State.CLOSED;
   }
 
   /** Pauses reading while the in-flight cap is reached or the socket's write queue is full. */
@@ -215,31 +387,83 @@ final class SpoaConnection {
     }
   }
 
-  private void startDrain() {
-    if (state == State.CLOSED) {
-      return;
+  // ---- timers ----
+
+  private void startIdleAndAgeTimers() {
+    if (options.getConnectionIdleTimeout() > 0) {
+      armIdleTimer(options.getConnectionIdleTimeout());
     }
-    if (state == State.AWAIT_HELLO || inFlight == 0) {
-      closeDraining();
-    } else {
-      state = State.DRAINING;
+    if (options.getMaxConnectionAge() > 0) {
+      long age = options.getMaxConnectionAge();
+      long jitter = (long) (age * options.getMaxConnectionAgeJitter() * ThreadLocalRandom.current().nextDouble());
+      ageTimer = vertx.setTimer(Math.max(1, age - jitter), id -> {
+        ageTimer = -1;
+        if (state == State.READY) {
+          LOG.debug("{} reached its maximum age: closing after its next ACK", socket.remoteAddress());
+          state = State.DRAINING;
+        }
+      });
     }
   }
 
-  private void closeDraining() {
-    metrics.disconnectSent(SpopStatus.NORMAL.code());
-    close(FrameEncoder.agentDisconnect(SpopStatus.NORMAL.code(), "agent shutting down"), FrameType.AGENT_DISCONNECT);
+  private void armIdleTimer(long delayMillis) {
+    idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+      idleTimer = -1;
+      if (state == State.CLOSED) {
+        return;
+      }
+      long idleMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
+      long timeout = options.getConnectionIdleTimeout();
+      if (inFlight == 0 && partial == null && idleMillis >= timeout) {
+        disconnect(SpopStatus.TIMEOUT, "idle for " + idleMillis + " ms");
+      } else {
+        armIdleTimer(inFlight > 0 ? timeout : timeout - idleMillis);
+      }
+    });
   }
+
+  private void cancelTimer(long id) {
+    if (id >= 0) {
+      vertx.cancelTimer(id);
+    }
+  }
+
+  // ---- drain, called by the server from any thread ----
+
+  /** Keep serving; close right after an ACK that leaves nothing in flight. */
+  void drain() {
+    context.runOnContext(v -> {
+      if (state == State.READY) {
+        state = State.DRAINING;
+      }
+    });
+  }
+
+  /** The drain's time is up: AGENT-DISCONNECT status 0 now. */
+  void endDrain() {
+    context.runOnContext(v -> {
+      if (state != State.CLOSED) {
+        disconnect(SpopStatus.NORMAL, "agent shutting down");
+      }
+    });
+  }
+
+  // ---- writing and closing ----
 
   /** Expected bad input: one WARN line without a stack trace, the DISCONNECT status, close. */
   private void protocolError(SpopStatus status, String detail) {
     if (state == State.CLOSED) {
       return;
     }
-    LOG.warn("{} protocol error, disconnecting with status {} ({}): {}",
-      socket.remoteAddress(), status.code(), status.message(), detail);
+    LOG.warn("{} protocol error, disconnecting with status {} ({}): {}{}",
+      socket.remoteAddress(), status.code(), status.message(), detail,
+      engineId.isEmpty() ? "" : " [engine-id " + engineId + "]");
+    disconnect(status, status.message());
+  }
+
+  private void disconnect(SpopStatus status, String message) {
     metrics.disconnectSent(status.code());
-    close(FrameEncoder.agentDisconnect(status), FrameType.AGENT_DISCONNECT);
+    closeWith(FrameEncoder.agentDisconnect(status.code(), message), FrameType.AGENT_DISCONNECT);
   }
 
   private void send(Buffer frame, FrameType type) {
@@ -248,7 +472,10 @@ final class SpoaConnection {
   }
 
   /** Writes a last frame, then closes once it is flushed; reads nothing more. */
-  private void close(Buffer lastFrame, FrameType type) {
+  private void closeWith(Buffer lastFrame, FrameType type) {
+    if (state == State.CLOSED) {
+      return;
+    }
     state = State.CLOSED;
     parser.pause();
     metrics.frameSent(type);
@@ -269,6 +496,14 @@ final class SpoaConnection {
       state = State.CLOSED;
       LOG.debug("{} closed by HAProxy with {} NOTIFY in flight", socket.remoteAddress(), inFlight);
     }
+    cancelTimer(helloTimer);
+    cancelTimer(idleTimer);
+    cancelTimer(ageTimer);
+    if (async) {
+      shared.removeFromEngine(engineId, this);
+    }
+    partial = null;
     metrics.connectionClosed();
+    server.closed(this);
   }
 }

@@ -2,27 +2,47 @@ package dev.spoa.server.impl;
 
 import dev.spoa.dispatch.NotifyDispatcher;
 import dev.spoa.metrics.SpoaMetrics;
+import dev.spoa.protocol.FrameEncoder;
+import dev.spoa.protocol.SpopStatus;
 import dev.spoa.server.SpoaServer;
 import dev.spoa.server.SpoaServerOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** A {@link NetServer} whose sockets each get a {@link SpoaConnection}. */
+/** A {@link NetServer} whose sockets each get a {@link SpoaConnection}, and the graceful drain. */
 public final class SpoaServerImpl implements SpoaServer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SpoaServerImpl.class);
 
   private final Vertx vertx;
   private final SpoaServerOptions options;
+  private final AgentState shared;
+  private final Set<SpoaConnection> connections = ConcurrentHashMap.newKeySet();
+  private final AtomicLong lastRefusalLog = new AtomicLong();
   private SpoaMetrics metrics = SpoaMetrics.NOOP;
+  private NotifyDispatcher dispatcher;
   private NetServer netServer;
+  private volatile boolean draining;
+  private Promise<Void> drained;
 
   public SpoaServerImpl(Vertx vertx, SpoaServerOptions options) {
     this.vertx = vertx;
     this.options = options;
+    this.shared = AgentState.of(vertx);
   }
 
   @Override
@@ -33,6 +53,9 @@ public final class SpoaServerImpl implements SpoaServer {
 
   @Override
   public Future<SpoaServer> listen() {
+    if (options.getUnixSocketPath() != null) {
+      return listen(SocketAddress.domainSocketAddress(options.getUnixSocketPath()));
+    }
     return listen(SocketAddress.inetSocketAddress(options.getPort(), options.getHost()));
   }
 
@@ -46,11 +69,78 @@ public final class SpoaServerImpl implements SpoaServer {
     if (netServer != null) {
       return Future.failedFuture(new IllegalStateException("already listening"));
     }
-    NotifyDispatcher dispatcher = new NotifyDispatcher(vertx, options.getHandlerAddressPrefix(),
-      options.getHandlerTimeout(), metrics);
+    if (address.isDomainSocket()) {
+      try {
+        UnixSocketFiles.removeStale(Path.of(address.path()));
+      } catch (IOException | RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    }
+    dispatcher = new NotifyDispatcher(vertx, options, metrics);
     netServer = vertx.createNetServer(options);
-    netServer.connectHandler(socket -> new SpoaConnection(socket, options, dispatcher, metrics).start());
-    return netServer.listen(address).map(this);
+    netServer.connectHandler(this::accept);
+    Future<SpoaServer> listening = netServer.listen(address).map(this);
+    if (address.isDomainSocket() && options.getUnixSocketPermissions() != null) {
+      listening = listening.compose(s -> vertx.fileSystem()
+        .chmod(address.path(), options.getUnixSocketPermissions()).map(s));
+    }
+    return listening;
+  }
+
+  private void accept(NetSocket socket) {
+    if (shared.connections.incrementAndGet() > options.getMaxConnections()) {
+      shared.connections.decrementAndGet();
+      refuse(socket);
+      return;
+    }
+    SpoaConnection connection = new SpoaConnection(this, socket);
+    connections.add(connection);
+    connection.start();
+    if (draining) {
+      connection.drain();
+    }
+  }
+
+  private void refuse(NetSocket socket) {
+    long now = System.nanoTime();
+    long last = lastRefusalLog.get();
+    if (now - last > TimeUnit.SECONDS.toNanos(1) && lastRefusalLog.compareAndSet(last, now)) {
+      LOG.warn("{} refused: {} connections open (maxConnections); further refusals this second are only counted",
+        socket.remoteAddress(), options.getMaxConnections());
+    }
+    metrics.connectionRefused();
+    metrics.disconnectSent(SpopStatus.RESOURCE_ALLOCATION_ERROR.code());
+    socket.end(FrameEncoder.agentDisconnect(SpopStatus.RESOURCE_ALLOCATION_ERROR.code(), "too many connections"));
+  }
+
+  /** Called by a connection, on its event loop, once it is closed. */
+  void closed(SpoaConnection connection) {
+    if (connections.remove(connection)) {
+      shared.connections.decrementAndGet();
+    }
+    if (draining && connections.isEmpty() && drained != null) {
+      drained.tryComplete();
+    }
+  }
+
+  SpoaServerOptions options() {
+    return options;
+  }
+
+  SpoaMetrics metrics() {
+    return metrics;
+  }
+
+  NotifyDispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  AgentState shared() {
+    return shared;
+  }
+
+  boolean isDraining() {
+    return draining;
   }
 
   @Override
@@ -60,11 +150,44 @@ public final class SpoaServerImpl implements SpoaServer {
 
   @Override
   public Future<Void> close() {
+    draining = true;
     return netServer == null ? Future.succeededFuture() : netServer.close();
   }
 
+  /**
+   * The drain: health checks are answered with AGENT-DISCONNECT so that {@code option spop-check}
+   * marks the agent DOWN, while every open connection (and any HAProxy opens meanwhile) keeps being
+   * served and is closed right after an ACK that leaves nothing in flight on it. HAProxy keeps
+   * sending on an open connection after marking the server DOWN, so closing at once would fail the
+   * requests in flight. When the time is up, the rest get AGENT-DISCONNECT status 0.
+   */
   @Override
-  public Future<Void> shutdown(long timeout, TimeUnit unit) {
-    return netServer == null ? Future.succeededFuture() : netServer.shutdown(timeout, unit);
+  public synchronized Future<Void> shutdown(long timeout, TimeUnit unit) {
+    if (netServer == null) {
+      return Future.succeededFuture();
+    }
+    if (drained != null) {
+      return drained.future().eventually(() -> netServer.close());
+    }
+    draining = true;
+    drained = Promise.promise();
+    LOG.info("draining {} connections for at most {} ms", connections.size(), unit.toMillis(timeout));
+    connections.forEach(SpoaConnection::drain);
+    if (connections.isEmpty()) {
+      drained.tryComplete();
+    }
+    long timer = vertx.setTimer(Math.max(1, unit.toMillis(timeout)), id -> {
+      if (!connections.isEmpty()) {
+        LOG.info("drain time is up: disconnecting {} connections", connections.size());
+        connections.forEach(SpoaConnection::endDrain);
+        // their DISCONNECTs flush and they close; whatever is left goes with the server
+        vertx.setTimer(1000, x -> drained.tryComplete());
+      } else {
+        drained.tryComplete();
+      }
+    });
+    return drained.future()
+      .andThen(ar -> vertx.cancelTimer(timer))
+      .eventually(() -> netServer.close());
   }
 }
