@@ -16,6 +16,9 @@ final class RecordingMetrics implements SpoaMetrics {
   final AtomicInteger healthChecks = new AtomicInteger();
   final AtomicInteger notifies = new AtomicInteger();
   final AtomicInteger trimmedActions = new AtomicInteger();
+  final AtomicInteger reassembled = new AtomicInteger();
+  final AtomicInteger aborted = new AtomicInteger();
+  final AtomicInteger refused = new AtomicInteger();
   final Map<FallbackReason, AtomicInteger> fallbacks = new ConcurrentHashMap<>();
   final Map<Integer, AtomicInteger> disconnectsSent = new ConcurrentHashMap<>();
 
@@ -27,6 +30,21 @@ final class RecordingMetrics implements SpoaMetrics {
   @Override
   public void connectionClosed() {
     closed.incrementAndGet();
+  }
+
+  @Override
+  public void notifyReassembled(int fragments) {
+    reassembled.incrementAndGet();
+  }
+
+  @Override
+  public void notifyAborted() {
+    aborted.incrementAndGet();
+  }
+
+  @Override
+  public void connectionRefused() {
+    refused.incrementAndGet();
   }
 
   @Override

@@ -1,0 +1,451 @@
+package dev.spoa.server;
+
+import dev.spoa.handler.SpoaHandler;
+import dev.spoa.handler.SpoaHandlers;
+import dev.spoa.metrics.FallbackReason;
+import dev.spoa.protocol.AckFrame;
+import dev.spoa.protocol.Action;
+import dev.spoa.protocol.Arg;
+import dev.spoa.protocol.FragmentFrame;
+import dev.spoa.protocol.Frame;
+import dev.spoa.protocol.FrameDecoder;
+import dev.spoa.protocol.FrameEncoder;
+import dev.spoa.protocol.FrameType;
+import dev.spoa.protocol.KvFrame;
+import dev.spoa.protocol.NotifyFrame;
+import dev.spoa.protocol.Scope;
+import dev.spoa.protocol.SpoaMessage;
+import dev.spoa.protocol.SpopStatus;
+import dev.spoa.protocol.TypedValue;
+import dev.spoa.testing.SpopTestClient;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.SocketAddress;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Fragmentation, async, limits, deadlines, fallbacks and the drain, against the test client. */
+class ProtocolHardeningTest {
+
+  private Vertx vertx;
+  private RecordingMetrics metrics;
+  private SpoaServer server;
+  private final List<SpopTestClient> clients = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.vertx();
+    metrics = new RecordingMetrics();
+  }
+
+  @AfterEach
+  void tearDown() {
+    clients.forEach(SpopTestClient::close);
+    vertx.close().await();
+  }
+
+  private void startServer(SpoaServerOptions options) {
+    server = SpoaServer.create(vertx, options.setPort(0)).metrics(metrics);
+    server.listen().await();
+  }
+
+  private SpopTestClient client() {
+    SpopTestClient c = SpopTestClient.connect(vertx, server.actualPort(), "127.0.0.1").await();
+    clients.add(c);
+    return c;
+  }
+
+  private SpopTestClient readyClient() {
+    SpopTestClient c = client();
+    assertEquals(FrameType.AGENT_HELLO, c.hello().await().type());
+    return c;
+  }
+
+  private void handler(String name, SpoaHandler h) {
+    SpoaHandlers.register(vertx, name, h).await();
+  }
+
+  private static Map<String, TypedValue> helloEntries(String capabilities, long maxFrameSize, String engineId) {
+    Map<String, TypedValue> kv = new LinkedHashMap<>();
+    kv.put("supported-versions", TypedValue.ofString("2.0"));
+    kv.put("max-frame-size", TypedValue.ofUint32(maxFrameSize));
+    kv.put("capabilities", TypedValue.ofString(capabilities));
+    kv.put("engine-id", TypedValue.ofString(engineId));
+    return kv;
+  }
+
+  private static void assertDisconnect(Frame frame, SpopStatus status) {
+    KvFrame kv = assertInstanceOf(KvFrame.class, frame);
+    assertEquals(FrameType.AGENT_DISCONNECT, kv.type(), () -> "expected AGENT-DISCONNECT, got " + frame);
+    assertEquals(status.code(), kv.get("status-code").asLong(), () -> "status of " + frame);
+  }
+
+  /** The payload of a NOTIFY carrying one message with a long string argument. */
+  private static Buffer notifyPayload(String text) {
+    return FrameEncoder.appendMessage(Buffer.buffer(), SpoaMessage.of("echo-length", Arg.of("text", TypedValue.ofString(text))));
+  }
+
+  private static FragmentFrame fragment(FrameType type, int flags, long sid, long fid, Buffer payload) {
+    return new FragmentFrame(type, flags, sid, fid, payload);
+  }
+
+  private final AtomicInteger echoCalls = new AtomicInteger();
+
+  private void echoLengthHandler() {
+    handler("echo-length", req -> {
+      echoCalls.incrementAndGet();
+      return Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "len", req.arg("text").asString().length())));
+    });
+  }
+
+  // ---- fragmentation (receive) ----
+
+  @Test
+  void aFragmentedNotifyIsReassembledAndDispatchedOnce() {
+    startServer(new SpoaServerOptions());
+    echoLengthHandler();
+    SpopTestClient c = readyClient();
+    String text = "x".repeat(600);
+    Buffer payload = notifyPayload(text);
+    // splits fall inside the string, as HAProxy 2.6 cuts them
+    Future<AckFrame> ack = c.expectAck(4, 1);
+    c.send(fragment(FrameType.NOTIFY, 0, 4, 1, payload.getBuffer(0, 231))).await();
+    c.send(fragment(FrameType.UNSET, 0, 4, 1, payload.getBuffer(231, 462))).await();
+    c.send(fragment(FrameType.UNSET, Frame.FLAG_FIN, 4, 1, payload.getBuffer(462, payload.length()))).await();
+    assertEquals(List.of(Action.setVar(Scope.TXN, "len", 600)), ack.await().actions());
+    assertEquals(1, echoCalls.get());
+    assertEquals(1, metrics.reassembled.get());
+  }
+
+  @Test
+  void anAbortDropsThePartialFrameWithoutAckAndTheConnectionGoesOn() {
+    startServer(new SpoaServerOptions());
+    echoLengthHandler();
+    SpopTestClient c = readyClient();
+    Buffer payload = notifyPayload("y".repeat(300));
+    Future<AckFrame> abortedAck = c.expectAck(6, 1);
+    c.send(fragment(FrameType.NOTIFY, 0, 6, 1, payload.getBuffer(0, 100))).await();
+    c.send(fragment(FrameType.UNSET, Frame.FLAG_FIN | Frame.FLAG_ABORT, 6, 1, Buffer.buffer())).await();
+    AckFrame next = c.notify(8, 1, SpoaMessage.of("echo-length", Arg.of("text", TypedValue.ofString("abc")))).await();
+    assertEquals(List.of(Action.setVar(Scope.TXN, "len", 3)), next.actions());
+    assertFalse(abortedAck.isComplete(), "no ACK for an aborted NOTIFY");
+    assertEquals(1, echoCalls.get(), "the aborted NOTIFY reached no handler");
+    assertEquals(1, metrics.aborted.get());
+  }
+
+  @Test
+  void interlacedFragmentsEndTheConnectionWithStatus11() {
+    startServer(new SpoaServerOptions());
+    Buffer payload = notifyPayload("z".repeat(300));
+
+    SpopTestClient other = readyClient();
+    other.send(fragment(FrameType.NOTIFY, 0, 1, 1, payload.getBuffer(0, 100))).await();
+    other.send(fragment(FrameType.UNSET, 0, 2, 1, payload.getBuffer(100, 200))).await();
+    assertDisconnect(other.nextFrame().await(), SpopStatus.INVALID_INTERLACED_FRAMES);
+
+    SpopTestClient whole = readyClient();
+    whole.send(fragment(FrameType.NOTIFY, 0, 1, 1, payload.getBuffer(0, 100))).await();
+    whole.send(NotifyFrame.of(3, 1, SpoaMessage.of("m"))).await();
+    assertDisconnect(whole.nextFrame().await(), SpopStatus.INVALID_INTERLACED_FRAMES);
+
+    SpopTestClient orphan = readyClient();
+    orphan.send(fragment(FrameType.UNSET, Frame.FLAG_FIN, 9, 1, payload.getBuffer(0, 50))).await();
+    assertDisconnect(orphan.nextFrame().await(), SpopStatus.INVALID_FRAME);
+  }
+
+  @Test
+  void theReassembledSizeIsCapped() {
+    startServer(new SpoaServerOptions().setMaxReassembledSize(1000));
+    SpopTestClient c = readyClient();
+    Buffer payload = notifyPayload("w".repeat(2000));
+    c.send(fragment(FrameType.NOTIFY, 0, 1, 1, payload.getBuffer(0, 600))).await();
+    c.send(fragment(FrameType.UNSET, 0, 1, 1, payload.getBuffer(600, 1200))).await();
+    assertDisconnect(c.nextFrame().await(), SpopStatus.FRAME_TOO_BIG);
+    c.closed().await();
+  }
+
+  // ---- ACKs larger than the frame size ----
+
+  private static List<Action> bigActions() {
+    List<Action> many = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      many.add(Action.setVar(Scope.TXN, "v" + i, "x".repeat(20)));
+    }
+    return many;
+  }
+
+  @Test
+  void aPeerThatAnnouncedFragmentationGetsTheWholeAckInFragments() {
+    startServer(new SpoaServerOptions());
+    List<Action> many = bigActions();
+    handler("big", req -> Future.succeededFuture(many));
+    SpopTestClient c = client();
+    c.hello(helloEntries("pipelining,fragmentation", 256, "e1")).await();
+    c.send(NotifyFrame.of(3, 1, SpoaMessage.of("big"))).await();
+    Buffer payload = Buffer.buffer();
+    List<Frame> frames = new ArrayList<>();
+    Frame f;
+    do {
+      f = c.nextFrame().await();
+      frames.add(f);
+      FragmentFrame part = assertInstanceOf(FragmentFrame.class, f);
+      assertEquals(frames.size() == 1 ? FrameType.ACK : FrameType.UNSET, part.type());
+      assertEquals(3, part.streamId());
+      assertEquals(1, part.frameId());
+      assertTrue(FrameEncoder.encode(part).length() - 4 <= 256, "every fragment fits the agreed size");
+      payload.appendBuffer(part.payload());
+    } while (!f.fin());
+    assertTrue(frames.size() > 1);
+    assertEquals(many, FrameDecoder.decodeActions(payload, 0, payload.length()), "nothing lost");
+  }
+
+  @Test
+  void otherPeersGetTheActionsThatFitAndTheOverflowVariable() {
+    startServer(new SpoaServerOptions().setAckOverflowVariable("txn.spoa_overflow"));
+    List<Action> many = bigActions();
+    handler("big", req -> Future.succeededFuture(many));
+    SpopTestClient c = client();
+    c.hello("pipelining", 256).await();
+    AckFrame ack = c.notify(1, 1, SpoaMessage.of("big")).await();
+    List<Action> got = ack.actions();
+    Action last = got.get(got.size() - 1);
+    int kept = got.size() - 1;
+    assertEquals(Action.setVar(Scope.TXN, "spoa_overflow", many.size() - kept), last);
+    assertEquals(many.subList(0, kept), got.subList(0, kept));
+    assertTrue(FrameEncoder.ack(1, 1, got).length() - 4 <= 256);
+  }
+
+  // ---- deadlines and fallbacks ----
+
+  @Test
+  void theFallbackVariableCarriesTheReasonOncePerAck() {
+    startServer(new SpoaServerOptions().setFallbackVariable("txn.spoa_error")
+      .setHandlerTimeout(5000).setHandlerTimeout("slow", 100));
+    handler("slow", req -> Promise.<List<Action>>promise().future());
+    handler("fails", req -> Future.failedFuture("no"));
+    handler("ok", req -> Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "ok", 1))));
+    SpopTestClient c = readyClient();
+    long t0 = System.nanoTime();
+    AckFrame timedOut = c.notify(1, 1, SpoaMessage.of("slow")).await();
+    assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(4000), "the per-message deadline applied");
+    assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.TIMEOUT.code())), timedOut.actions());
+    assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.NO_HANDLER.code())),
+      c.notify(2, 1, SpoaMessage.of("unknown")).await().actions());
+    assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.HANDLER_FAILURE.code()),
+        Action.setVar(Scope.TXN, "ok", 1)),
+      c.notify(3, 1, SpoaMessage.of("fails"), SpoaMessage.of("ok"), SpoaMessage.of("unknown")).await().actions(),
+      "one fallback variable, the first reason; the good message keeps its action");
+  }
+
+  // ---- limits ----
+
+  @Test
+  void pastTheGlobalInFlightCapNotifiesAreAnsweredAtOnce() {
+    startServer(new SpoaServerOptions().setMaxInFlight(2).setFallbackVariable("txn.spoa_error"));
+    List<Promise<List<Action>>> held = new CopyOnWriteArrayList<>();
+    handler("held", req -> {
+      Promise<List<Action>> p = Promise.promise();
+      held.add(p);
+      return p.future();
+    });
+    SpopTestClient a = readyClient();
+    SpopTestClient b = readyClient();
+    Future<AckFrame> a1 = a.notify(1, 1, SpoaMessage.of("held"));
+    Future<AckFrame> b1 = b.notify(1, 1, SpoaMessage.of("held"));
+    long start = System.nanoTime();
+    while (held.size() < 2 && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
+      Thread.onSpinWait();
+    }
+    AckFrame shed = a.notify(3, 1, SpoaMessage.of("held")).await();
+    assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.OVERLOAD.code())), shed.actions());
+    assertEquals(2, held.size(), "the shed NOTIFY did not reach the handler");
+    held.forEach(p -> p.complete(List.of()));
+    a1.await();
+    b1.await();
+    Future<AckFrame> again = a.notify(5, 1, SpoaMessage.of("held"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (held.size() < 3 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals(3, held.size(), "with capacity back, NOTIFYs reach the handler again");
+    held.get(2).complete(List.of(Action.setVar(Scope.TXN, "ok", 1)));
+    assertEquals(List.of(Action.setVar(Scope.TXN, "ok", 1)), again.await().actions());
+  }
+
+  @Test
+  void pastMaxConnectionsNewConnectionsGetStatus13() {
+    startServer(new SpoaServerOptions().setMaxConnections(2));
+    readyClient();
+    readyClient();
+    SpopTestClient third = client();
+    assertDisconnect(third.nextFrame().await(), SpopStatus.RESOURCE_ALLOCATION_ERROR);
+    third.closed().await();
+  }
+
+  @Test
+  void framesBeforeHelloHaveTheirOwnSmallCap() {
+    startServer(new SpoaServerOptions().setMaxFrameSizeBeforeHello(300));
+    SpopTestClient c = client();
+    c.write(Buffer.buffer().appendInt(301)).await();
+    assertDisconnect(c.nextFrame().await(), SpopStatus.FRAME_TOO_BIG);
+  }
+
+  // ---- timers ----
+
+  @Test
+  void aConnectionWithoutHelloIsClosedWithStatus2() {
+    startServer(new SpoaServerOptions().setHelloTimeout(200));
+    SpopTestClient c = client();
+    assertDisconnect(c.nextFrame().await(), SpopStatus.TIMEOUT);
+    c.closed().await();
+  }
+
+  @Test
+  void anIdleConnectionIsClosedWithStatus2ButABusyOneIsNot() throws Exception {
+    startServer(new SpoaServerOptions().setConnectionIdleTimeout(300));
+    handler("m", req -> Future.succeededFuture(List.of()));
+    SpopTestClient busy = readyClient();
+    SpopTestClient idle = readyClient();
+    for (int i = 0; i < 8; i++) { // 800 ms of traffic, a NOTIFY every 100 ms
+      busy.notify(i, 1, SpoaMessage.of("m")).await();
+      Thread.sleep(100);
+    }
+    assertDisconnect(idle.nextFrame().await(), SpopStatus.TIMEOUT);
+    assertFalse(busy.closed().isComplete(), "traffic keeps a connection open");
+    busy.notify(99, 1, SpoaMessage.of("m")).await();
+  }
+
+  @Test
+  void pastItsMaximumAgeAConnectionClosesRightAfterItsNextAck() throws Exception {
+    startServer(new SpoaServerOptions().setMaxConnectionAge(200).setMaxConnectionAgeJitter(0));
+    handler("m", req -> Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "x", 1))));
+    SpopTestClient c = readyClient();
+    c.notify(1, 1, SpoaMessage.of("m")).await();
+    Thread.sleep(300);
+    assertFalse(c.closed().isComplete(), "an old but idle connection waits for its next ACK");
+    assertEquals(1, c.notify(3, 1, SpoaMessage.of("m")).await().actions().size(), "the NOTIFY is answered");
+    assertDisconnect(c.nextFrame().await(), SpopStatus.NORMAL);
+    c.closed().await();
+  }
+
+  // ---- drain ----
+
+  @Test
+  void theDrainFailsHealthChecksServesOpenConnectionsAndClosesThemAfterAnAck() {
+    startServer(new SpoaServerOptions());
+    handler("m", req -> vertx.timer(50).map(v -> List.of(Action.setVar(Scope.TXN, "x", 1))));
+    SpopTestClient busy = readyClient();
+    SpopTestClient quiet = readyClient();
+    Future<Void> drained = server.shutdown(1500, TimeUnit.MILLISECONDS);
+
+    SpopTestClient check = client();
+    assertDisconnect(check.healthCheck().await(), SpopStatus.NORMAL);
+
+    assertEquals(1, busy.notify(1, 1, SpoaMessage.of("m")).await().actions().size(), "still served");
+    assertDisconnect(busy.nextFrame().await(), SpopStatus.NORMAL);
+    busy.closed().await();
+    assertFalse(quiet.closed().isComplete(), "a quiet connection stays until its next ACK or the end");
+
+    assertDisconnect(quiet.nextFrame().await(), SpopStatus.NORMAL); // the drain time is up
+    int port = server.actualPort();
+    drained.await();
+    assertThrowsFuture(SpopTestClient.connect(vertx, port, "127.0.0.1")); // the listener is closed
+  }
+
+  // ---- async ----
+
+  @Test
+  void withAsyncAnAckWhoseConnectionClosedGoesOutOnAnotherOfTheEngine() {
+    startServer(new SpoaServerOptions().setAsync(true));
+    Promise<List<Action>> held = Promise.promise();
+    handler("held", req -> held.future());
+    String engine = UUID.randomUUID().toString();
+    SpopTestClient first = client();
+    KvFrame hello = first.hello(helloEntries("pipelining,async", 16380, engine)).await();
+    assertTrue(hello.get("capabilities").asString().contains("async"));
+    SpopTestClient second = client();
+    second.hello(helloEntries("pipelining,async", 16380, engine)).await();
+
+    first.send(NotifyFrame.of(11, 2, SpoaMessage.of("held"))).await();
+    Future<AckFrame> onSecond = second.expectAck(11, 2);
+    first.close().await();
+    vertx.timer(100).onSuccess(v -> held.complete(List.of(Action.setVar(Scope.SESS, "late", 1))));
+    assertEquals(List.of(Action.setVar(Scope.SESS, "late", 1)), onSecond.await().actions());
+  }
+
+  @Test
+  void withoutAsyncNoOtherConnectionGetsTheAck() throws Exception {
+    startServer(new SpoaServerOptions()); // async off by default
+    Promise<List<Action>> held = Promise.promise();
+    handler("held", req -> held.future());
+    String engine = UUID.randomUUID().toString();
+    SpopTestClient first = client();
+    assertFalse(first.hello(helloEntries("pipelining,async", 16380, engine)).await()
+      .get("capabilities").asString().contains("async"));
+    SpopTestClient second = client();
+    second.hello(helloEntries("pipelining,async", 16380, engine)).await();
+    first.send(NotifyFrame.of(11, 2, SpoaMessage.of("held"))).await();
+    Future<AckFrame> onSecond = second.expectAck(11, 2);
+    first.close().await();
+    held.complete(List.of(Action.setVar(Scope.SESS, "late", 1)));
+    Thread.sleep(300);
+    assertFalse(onSecond.isComplete());
+    assertTrue(second.notify(1, 1).await().actions().isEmpty(), "the second connection works");
+  }
+
+  // ---- unix socket ----
+
+  @Test
+  void aUnixSocketListenerReplacesAStaleSocketFile() throws Exception {
+    Path dir = Files.createTempDirectory("spoa-uds");
+    Path sock = dir.resolve("agent.sock");
+    try (var stale = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      stale.bind(java.net.UnixDomainSocketAddress.of(sock)); // closed without removing the file
+    }
+    assertTrue(Files.exists(sock));
+    server = SpoaServer.create(vertx, new SpoaServerOptions().setUnixSocketPath(sock.toString())
+      .setUnixSocketPermissions("rw-rw----")).metrics(metrics);
+    server.listen().await();
+    assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
+    handler("m", req -> Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "uds", true))));
+    SpopTestClient c = SpopTestClient.connect(vertx, SocketAddress.domainSocketAddress(sock.toString())).await();
+    clients.add(c);
+    c.hello().await();
+    assertEquals(List.of(Action.setVar(Scope.TXN, "uds", true)), c.notify(1, 1, SpoaMessage.of("m")).await().actions());
+
+    Path regular = dir.resolve("not-a-socket");
+    Files.writeString(regular, "keep me");
+    SpoaServer refused = SpoaServer.create(vertx, new SpoaServerOptions().setUnixSocketPath(regular.toString()));
+    Throwable t = assertThrowsFuture(refused.listen());
+    assertTrue(t.getMessage().contains("not a socket"), t.getMessage());
+    assertEquals("keep me", Files.readString(regular));
+  }
+
+  private static Throwable assertThrowsFuture(Future<?> f) {
+    try {
+      f.await();
+    } catch (Throwable t) {
+      return t;
+    }
+    throw new AssertionError("expected a failure");
+  }
+}
