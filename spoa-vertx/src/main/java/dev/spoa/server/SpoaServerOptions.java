@@ -53,6 +53,7 @@ public class SpoaServerOptions extends NetServerOptions {
   /** 0: connections live as long as HAProxy keeps them. */
   public static final long DEFAULT_MAX_CONNECTION_AGE = 0;
   public static final double DEFAULT_MAX_CONNECTION_AGE_JITTER = 0.3;
+  public static final long DEFAULT_DRAIN_IDLE_TIMEOUT = 1_000;
 
   private int maxFrameSize;
   private int maxInFlightPerConnection;
@@ -70,6 +71,7 @@ public class SpoaServerOptions extends NetServerOptions {
   private int maxConnections;
   private long maxConnectionAge;
   private double maxConnectionAgeJitter;
+  private long drainIdleTimeout;
   private Map<String, Long> handlerTimeouts;
   private String fallbackVariable;
   private String ackOverflowVariable;
@@ -101,6 +103,7 @@ public class SpoaServerOptions extends NetServerOptions {
     maxConnections = other.maxConnections;
     maxConnectionAge = other.maxConnectionAge;
     maxConnectionAgeJitter = other.maxConnectionAgeJitter;
+    drainIdleTimeout = other.drainIdleTimeout;
     handlerTimeouts = new LinkedHashMap<>(other.handlerTimeouts);
     fallbackVariable = other.fallbackVariable;
     ackOverflowVariable = other.ackOverflowVariable;
@@ -138,6 +141,7 @@ public class SpoaServerOptions extends NetServerOptions {
     if (json.getValue("maxConnectionAgeJitter") != null) {
       setMaxConnectionAgeJitter(json.getDouble("maxConnectionAgeJitter"));
     }
+    setDrainIdleTimeout(longOr(json, "drainIdleTimeout", drainIdleTimeout));
     JsonObject timeouts = json.getJsonObject("handlerTimeouts");
     if (timeouts != null) {
       for (String name : timeouts.fieldNames()) {
@@ -179,6 +183,7 @@ public class SpoaServerOptions extends NetServerOptions {
     maxConnections = DEFAULT_MAX_CONNECTIONS;
     maxConnectionAge = DEFAULT_MAX_CONNECTION_AGE;
     maxConnectionAgeJitter = DEFAULT_MAX_CONNECTION_AGE_JITTER;
+    drainIdleTimeout = DEFAULT_DRAIN_IDLE_TIMEOUT;
     handlerTimeouts = new LinkedHashMap<>();
     fallbackVariable = null;
     ackOverflowVariable = null;
@@ -205,6 +210,7 @@ public class SpoaServerOptions extends NetServerOptions {
       .put("maxConnections", maxConnections)
       .put("maxConnectionAge", maxConnectionAge)
       .put("maxConnectionAgeJitter", maxConnectionAgeJitter)
+      .put("drainIdleTimeout", drainIdleTimeout)
       .put("handlerTimeouts", new JsonObject(new LinkedHashMap<>(handlerTimeouts)))
       .put("fallbackVariable", fallbackVariable)
       .put("ackOverflowVariable", ackOverflowVariable)
@@ -436,6 +442,22 @@ public class SpoaServerOptions extends NetServerOptions {
       throw new IllegalArgumentException("maxConnectionAgeJitter must be in [0, 1], got " + maxConnectionAgeJitter);
     }
     this.maxConnectionAgeJitter = maxConnectionAgeJitter;
+    return this;
+  }
+
+  public long getDrainIdleTimeout() {
+    return drainIdleTimeout;
+  }
+
+  /**
+   * During a drain, a connection that received nothing for this many milliseconds (HAProxy has
+   * stopped using it after marking the agent DOWN) is closed without waiting for the drain's end.
+   */
+  public SpoaServerOptions setDrainIdleTimeout(long drainIdleTimeout) {
+    if (drainIdleTimeout < 1) {
+      throw new IllegalArgumentException("drainIdleTimeout must be at least 1 ms, got " + drainIdleTimeout);
+    }
+    this.drainIdleTimeout = drainIdleTimeout;
     return this;
   }
 

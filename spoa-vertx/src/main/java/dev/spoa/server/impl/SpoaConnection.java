@@ -198,6 +198,9 @@ final class SpoaConnection {
     }
     send(FrameEncoder.agentHello(hn.maxFrameSize(), hn.capabilities()), FrameType.AGENT_HELLO);
     startIdleAndAgeTimers();
+    if (server.isDraining()) {
+      drain(); // HAProxy opened it before seeing the agent DOWN: serve it, then let it go
+    }
     LOG.debug("{} ready: engine-id {}, max-frame-size {}, capabilities '{}'",
       socket.remoteAddress(), engineId, maxFrameSize, hn.capabilities());
   }
@@ -409,8 +412,8 @@ final class SpoaConnection {
   private void armIdleTimer(long delayMillis) {
     idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
       idleTimer = -1;
-      if (state == State.CLOSED) {
-        return;
+      if (state == State.CLOSED || state == State.DRAINING && server.isDraining()) {
+        return; // closed, or the drain's own timer took over
       }
       long idleMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
       long timeout = options.getConnectionIdleTimeout();
@@ -430,11 +433,32 @@ final class SpoaConnection {
 
   // ---- drain, called by the server from any thread ----
 
-  /** Keep serving; close right after an ACK that leaves nothing in flight. */
+  /**
+   * Keep serving; close right after an ACK that leaves nothing in flight, or once HAProxy has left
+   * the connection quiet for {@code drainIdleTimeout}.
+   */
   void drain() {
     context.runOnContext(v -> {
-      if (state == State.READY) {
+      if (state == State.READY || state == State.DRAINING) {
         state = State.DRAINING;
+        armDrainIdleTimer(options.getDrainIdleTimeout());
+      }
+    });
+  }
+
+  private void armDrainIdleTimer(long delayMillis) {
+    cancelTimer(idleTimer);
+    idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+      idleTimer = -1;
+      if (state != State.DRAINING) {
+        return;
+      }
+      long quietMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
+      long limit = options.getDrainIdleTimeout();
+      if (inFlight == 0 && partial == null && quietMillis >= limit) {
+        disconnect(SpopStatus.NORMAL, "agent draining");
+      } else {
+        armDrainIdleTimer(inFlight > 0 ? limit : limit - quietMillis);
       }
     });
   }
