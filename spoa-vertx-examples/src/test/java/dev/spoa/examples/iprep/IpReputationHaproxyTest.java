@@ -146,6 +146,15 @@ class IpReputationHaproxyTest {
   }
 
   @Test
+  void withAsyncAgreedEveryResponseCarriesTheScoreToo() throws Exception {
+    // HAProxy 2.6 offers async by default; the agent agrees only when asked to.
+    IpReputationAgent.deploy(vertx, agentOptions().setAsync(true), metrics).await();
+    startHaproxy(true);
+    List<Optional<String>> scores = requests(4, 500);
+    assertEquals(500, scores.stream().filter(s -> s.equals(Optional.of("20"))).count(), haproxy.log());
+  }
+
+  @Test
   void spopCheckMarksTheAgentUp() throws Exception {
     IpReputationAgent.deploy(vertx, agentOptions(), metrics).await();
     startHaproxy(true);
