@@ -211,10 +211,11 @@ final class SpoaConnection {
     int status = code != null && code.type().isInteger() ? (int) code.asLong() : -1;
     metrics.disconnectReceived(status);
     String text = message != null && message.type() == DataType.STRING ? message.asString() : "";
-    if (status == SpopStatus.NORMAL.code()) {
-      LOG.debug("{} HAProxy disconnects: status 0 {}", socket.remoteAddress(), text);
+    if (status != SpopStatus.NORMAL.code() && server.haproxyDisconnectLog.allow()) {
+      LOG.info("{} HAProxy disconnects: status {} {} ({} NOTIFY in flight); more this second are only counted",
+        socket.remoteAddress(), status, text, inFlight);
     } else {
-      LOG.info("{} HAProxy disconnects: status {} {} ({} NOTIFY in flight)", socket.remoteAddress(), status, text, inFlight);
+      LOG.debug("{} HAProxy disconnects: status {} {}", socket.remoteAddress(), status, text);
     }
     disconnect(SpopStatus.NORMAL, SpopStatus.NORMAL.message());
   }
@@ -300,10 +301,10 @@ final class SpoaConnection {
       return;
     }
     lastActivityNanos = System.nanoTime();
+    metrics.notifyCompleted(lastActivityNanos - startNanos); // before the write: HAProxy may answer at once
     for (Buffer frame : encodeAck(notify, actions)) {
       send(frame, FrameType.ACK);
     }
-    metrics.notifyCompleted(System.nanoTime() - startNanos);
     if (state == State.DRAINING && inFlight == 0 && partial == null) {
       disconnect(SpopStatus.NORMAL, "agent draining");
     } else {

@@ -21,7 +21,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** A {@link NetServer} whose sockets each get a {@link SpoaConnection}, and the graceful drain. */
 public final class SpoaServerImpl implements SpoaServer {
@@ -32,7 +31,9 @@ public final class SpoaServerImpl implements SpoaServer {
   private final SpoaServerOptions options;
   private final AgentState shared;
   private final Set<SpoaConnection> connections = ConcurrentHashMap.newKeySet();
-  private final AtomicLong lastRefusalLog = new AtomicLong();
+  private final LogLimiter refusalLog = new LogLimiter(1, TimeUnit.SECONDS);
+  /** HAProxy's DISCONNECTs with an error status: a misconfiguration can make hundreds a second. */
+  final LogLimiter haproxyDisconnectLog = new LogLimiter(1, TimeUnit.SECONDS);
   private SpoaMetrics metrics = SpoaMetrics.NOOP;
   private NotifyDispatcher dispatcher;
   private NetServer netServer;
@@ -102,9 +103,7 @@ public final class SpoaServerImpl implements SpoaServer {
   }
 
   private void refuse(NetSocket socket) {
-    long now = System.nanoTime();
-    long last = lastRefusalLog.get();
-    if (now - last > TimeUnit.SECONDS.toNanos(1) && lastRefusalLog.compareAndSet(last, now)) {
+    if (refusalLog.allow()) {
       LOG.warn("{} refused: {} connections open (maxConnections); further refusals this second are only counted",
         socket.remoteAddress(), options.getMaxConnections());
     }

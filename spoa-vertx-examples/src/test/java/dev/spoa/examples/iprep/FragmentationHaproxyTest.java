@@ -1,0 +1,272 @@
+package dev.spoa.examples.iprep;
+
+import dev.spoa.examples.haproxy.HaproxyProcess;
+import dev.spoa.handler.SpoaHandlerVerticle;
+import dev.spoa.metrics.SpoaMetrics;
+import dev.spoa.protocol.Action;
+import dev.spoa.protocol.Arg;
+import dev.spoa.protocol.Scope;
+import dev.spoa.server.SpoaServerOptions;
+import dev.spoa.server.SpoaServerVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * HAProxy 2.6 fragments a NOTIFY larger than the agreed {@code max-frame-size} (spop-spec §6, §11):
+ * with {@code max-frame-size 256} and a User-Agent of several hundred bytes, the message arrives as
+ * NOTIFY(FIN=0) + UNSET... + UNSET(FIN=1), which the agent reassembles when it announced
+ * {@code fragmentation}.
+ */
+class FragmentationHaproxyTest {
+
+  private Vertx vertx;
+  private final CountingMetrics metrics = new CountingMetrics();
+  private int agentPort;
+  private int webPort;
+  private HaproxyProcess haproxy;
+
+  static final class CountingMetrics implements SpoaMetrics {
+    final AtomicInteger notifies = new AtomicInteger();
+    final AtomicInteger reassembled = new AtomicInteger();
+    final AtomicInteger fragments = new AtomicInteger();
+    final AtomicInteger connections = new AtomicInteger();
+    final Map<Integer, AtomicInteger> disconnectsSent = new ConcurrentHashMap<>();
+    final Map<Integer, AtomicInteger> disconnectsReceived = new ConcurrentHashMap<>();
+
+    @Override
+    public void notifyCompleted(long nanos) {
+      notifies.incrementAndGet();
+    }
+
+    @Override
+    public void notifyReassembled(int fragments) {
+      reassembled.incrementAndGet();
+      this.fragments.addAndGet(fragments);
+    }
+
+    @Override
+    public void connectionOpened() {
+      connections.incrementAndGet();
+    }
+
+    @Override
+    public void disconnectSent(int statusCode) {
+      disconnectsSent.computeIfAbsent(statusCode, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    @Override
+    public void disconnectReceived(int statusCode) {
+      disconnectsReceived.computeIfAbsent(statusCode, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    int sent(int status) {
+      AtomicInteger n = disconnectsSent.get(status);
+      return n == null ? 0 : n.get();
+    }
+
+    int received(int status) {
+      AtomicInteger n = disconnectsReceived.get(status);
+      return n == null ? 0 : n.get();
+    }
+  }
+
+  @BeforeEach
+  void setUp() {
+    HaproxyProcess.binary(); // skip (or fail in CI) before starting anything
+    vertx = Vertx.vertx();
+    agentPort = HaproxyProcess.freePort();
+    webPort = HaproxyProcess.freePort();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (haproxy != null) {
+      haproxy.close();
+    }
+    vertx.close().await();
+  }
+
+  /** Sets txn ua_len to the byte length of argument {@code ua} (the User-Agent). */
+  private void deployAgent(boolean fragmentation, long handlerTimeout) {
+    vertx.deployVerticle(SpoaHandlerVerticle.of(IpReputationHandler.MESSAGE, request -> {
+      Arg ua = request.message().argOrNull("ua");
+      if (ua == null || ua.isNull()) {
+        return Future.succeededFuture(List.<Action>of());
+      }
+      int length = ua.asString().getBytes(StandardCharsets.UTF_8).length;
+      return Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "ua_len", length)));
+    })).await();
+    vertx.deployVerticle(new SpoaServerVerticle(new SpoaServerOptions().setPort(agentPort)
+      .setHandlerTimeout(handlerTimeout).setFragmentation(fragmentation), metrics)).await();
+  }
+
+  /**
+   * conf/ with max-frame-size 256, the User-Agent as argument ua, X-Ua-Len copied from
+   * txn.iprep.ua_len and X-Spoe-Error from txn.iprep.error; relaxed checks for a loaded machine.
+   */
+  private void startHaproxy(String processingTimeout) throws IOException {
+    String cfg = Files.readString(HaproxyProcess.confDir().resolve("haproxy.cfg"))
+      .replaceFirst("(?m)^global$", "global\n    stats socket @STATS_SOCKET@ mode 600 level admin")
+      .replace("127.0.0.1:8000", "127.0.0.1:" + webPort)
+      .replace("127.0.0.1:12345", "127.0.0.1:" + agentPort)
+      .replace("config conf/spoe-iprep.conf", "config @DIR@/spoe-iprep.conf")
+      .replace("    option spop-check\n", "    option spop-check\n    timeout check 3s\n")
+      .replace("check inter 2s", "check inter 500ms fall 3 rise 1")
+      .replaceFirst("(?m)^(    http-after-response set-header Ip_score .*)$",
+        "$1\n    http-after-response set-header X-Ua-Len %[var(txn.iprep.ua_len)] if { var(txn.iprep.ua_len) -m found }"
+          + "\n    http-after-response set-header X-Spoe-Error %[var(txn.iprep.error)] if { var(txn.iprep.error) -m found }");
+    String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"))
+      .replace("spoe-agent iprep-agent\n", "spoe-agent iprep-agent\n    max-frame-size 256\n")
+      .replace("args ip=src\n", "args ip=src ua=req.hdr(user-agent)\n")
+      .replace("timeout processing 500ms", "timeout processing " + processingTimeout);
+    assertTrue(cfg.contains("127.0.0.1:" + webPort) && cfg.contains("127.0.0.1:" + agentPort) && cfg.contains("X-Ua-Len"), cfg);
+    assertTrue(spoe.contains("max-frame-size 256") && spoe.contains("ua=req.hdr(user-agent)")
+      && spoe.contains("timeout processing " + processingTimeout), spoe);
+    haproxy = HaproxyProcess.start(cfg, webPort, "spoe-iprep.conf", spoe);
+  }
+
+  /** The counter once it reached {@code n}, or after 2 s: metrics are recorded just after the ACK is written. */
+  private static int awaitAtLeast(AtomicInteger counter, int n) throws InterruptedException {
+    long deadline = System.nanoTime() + 2_000_000_000L;
+    while (counter.get() < n && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    return counter.get();
+  }
+
+  /** An ASCII User-Agent of exactly {@code length} bytes. */
+  private static String userAgent(int length) {
+    StringBuilder sb = new StringBuilder("spoa-test/1.0 ");
+    for (int i = 0; sb.length() < length; i++) {
+      sb.append((char) ('a' + i % 26));
+    }
+    sb.setLength(length);
+    return sb.toString();
+  }
+
+  /** One request with a User-Agent of {@code length} bytes; its X-Ua-Len header. */
+  private Optional<String> uaLen(HttpClient http, int length) throws Exception {
+    return send(http, length).headers().firstValue("X-Ua-Len");
+  }
+
+  private HttpResponse<String> send(HttpClient http, int length) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/"))
+      .header("User-Agent", userAgent(length))
+      .timeout(Duration.ofSeconds(10)).build();
+    HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r::body);
+    return r;
+  }
+
+  private static HttpClient http() {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  @Test
+  void fragmentedNotifiesAreReassembled() throws Exception {
+    deployAgent(true, 1500);
+    startHaproxy("2s");
+    assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10)), haproxy.log());
+
+    int threads = 4;
+    int perThread = 25;
+    HttpClient http = http();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<String> mismatches = new ArrayList<>();
+    try {
+      List<java.util.concurrent.Future<List<String>>> parts = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        parts.add(pool.submit(() -> {
+          List<String> wrong = new ArrayList<>();
+          for (int i = 0; i < perThread; i++) {
+            int length = 600 + 37 * (thread * perThread + i); // 600 .. 4263 bytes: 3 to 18 frames of 256
+            Optional<String> got = uaLen(http, length);
+            if (!got.equals(Optional.of(String.valueOf(length)))) {
+              wrong.add(length + " -> " + got);
+            }
+          }
+          return wrong;
+        }));
+      }
+      for (var part : parts) {
+        mismatches.addAll(part.get());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    int total = threads * perThread;
+    assertEquals(List.of(), mismatches, "every response carries its User-Agent's length; HAProxy log:\n" + haproxy.log());
+    assertEquals(total, metrics.reassembled.get(), "every NOTIFY came in fragments");
+    assertTrue(metrics.fragments.get() >= 3 * total, "at least 3 frames each: " + metrics.fragments.get());
+    assertEquals(total, awaitAtLeast(metrics.notifies, total));
+
+    // a short User-Agent fits one frame: not fragmented
+    assertEquals(Optional.of("40"), uaLen(http, 40));
+    assertEquals(total, metrics.reassembled.get());
+  }
+
+  /**
+   * Observed on HAProxy 2.6.12 when the agent does not announce {@code fragmentation}: the HELLO
+   * succeeds and the check stays UP, but HAProxy cannot send the oversized NOTIFY. It closes the
+   * connection with HAPROXY-DISCONNECT 10 "fragmentation not supported", opens a new one, and does
+   * so again and again (dozens of connections per request) until {@code timeout processing}; the
+   * request then goes on without the variable and with SPOE error 1 (timeout). Messages that fit
+   * one frame still work.
+   */
+  @Test
+  void withoutFragmentationHaproxyCannotSendTheMessage() throws Exception {
+    deployAgent(false, SpoaServerOptions.DEFAULT_HANDLER_TIMEOUT);
+    startHaproxy("500ms"); // the length of each connection storm
+    assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10)), haproxy.log());
+
+    HttpClient http = http();
+    int requests = 2; // each one makes HAProxy reconnect for 500 ms (hundreds of connections): keep it to a few
+    long start = System.nanoTime();
+    for (int i = 0; i < requests; i++) {
+      HttpResponse<String> r = send(http, 1000);
+      assertEquals(Optional.empty(), r.headers().firstValue("X-Ua-Len"), "the message never reached the agent");
+      assertEquals(Optional.of("1"), r.headers().firstValue("X-Spoe-Error"), "SPOE error 1: timeout; HAProxy log:\n"
+        + haproxy.log());
+    }
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(millis >= requests * 450L, "each request waited for timeout processing: " + millis + " ms");
+    assertEquals(0, metrics.notifies.get(), "no NOTIFY arrived");
+    assertEquals(0, metrics.reassembled.get());
+    assertTrue(metrics.received(10) >= requests,
+      "HAProxy disconnected with status 10 (fragmentation not supported): " + metrics.disconnectsReceived);
+    assertTrue(metrics.connections.get() > metrics.received(10), "a new connection after each DISCONNECT 10: "
+      + metrics.connections.get() + " connections");
+    assertEquals(0, metrics.sent(10), "the agent never saw a fragment to complain about: " + metrics.disconnectsSent);
+    System.out.println("fragmentation off: " + requests + " requests in " + millis + " ms, " + metrics.connections.get()
+      + " connections, " + metrics.received(10) + " DISCONNECT 10 received");
+
+    // a message that fits one frame still gets through, and the agent stays UP
+    assertEquals(Optional.of("40"), uaLen(http, 40));
+    assertEquals(1, awaitAtLeast(metrics.notifies, 1));
+    assertEquals("UP", haproxy.serverStat("spoe-iprep", "agent1", "status"));
+  }
+}
