@@ -104,10 +104,12 @@ public final class NotifyDispatcher {
   private Future<List<Action>> request(SpoaRequest req) {
     String name = req.messageName();
     Route route = route(name);
+    long start = System.nanoTime();
     return eventBus.<Object>request(route.address(), req, route.delivery()).transform(ar -> {
       if (ar.succeeded()) {
         Message<Object> reply = ar.result();
         if (reply.body() instanceof SpoaReply r) {
+          metrics.messageHandled(name, System.nanoTime() - start);
           return Future.succeededFuture(r.actions());
         }
         return fallback(name, FallbackReason.ERROR, "unexpected reply " + typeOf(reply.body()));

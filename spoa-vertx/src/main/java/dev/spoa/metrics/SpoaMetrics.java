@@ -46,8 +46,23 @@ public interface SpoaMetrics {
   default void disconnectSent(int statusCode) {
   }
 
-  /** A NOTIFY was answered, {@code nanos} after it was read. */
+  /** A complete NOTIFY was read (after reassembly, if fragmented). */
+  default void notifyReceived() {
+  }
+
+  /**
+   * The answer to a NOTIFY is ready, {@code nanos} after it was read: every NOTIFY received is
+   * completed once, whether its ACK can still be sent or its connection is gone.
+   */
   default void notifyCompleted(long nanos) {
+  }
+
+  /** An ACK went out: {@code bytes} on the wire (all its fragments). */
+  default void ackSent(int bytes) {
+  }
+
+  /** A handler of {@code messageName} answered in time, {@code nanos} after it was asked. */
+  default void messageHandled(String messageName, long nanos) {
   }
 
   /** A message of a NOTIFY contributed no actions. */

@@ -1,6 +1,7 @@
 package dev.spoa.testing;
 
 import dev.spoa.protocol.AckFrame;
+import dev.spoa.protocol.DataType;
 import dev.spoa.protocol.Frame;
 import dev.spoa.protocol.FrameDecoder;
 import dev.spoa.protocol.FrameEncoder;
@@ -13,26 +14,38 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.parsetools.RecordParser;
 
+import io.netty.channel.ChannelOption;
+
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A scriptable fake HAProxy for tests: it connects to an agent, says HELLO, sends NOTIFYs
  * (pipelined, several in one write, or byte by byte) and raw bytes, and hands back the frames the
  * agent answers with. Methods may be called from any thread.
  *
+ * <p>It imitates one {@link HaproxyPersonality} (HAProxy 2.6 unless told otherwise): the
+ * capabilities {@link #hello()} offers, the ids {@link #nextIds()} hands out and the limits
+ * {@link #notify(SpoaMessage...)} keeps. {@link #notify(long, long, SpoaMessage...)} and the raw
+ * writes send whatever they are given.
+ *
  * <pre>{@code
- * SpopTestClient client = SpopTestClient.connect(vertx, port, "127.0.0.1").await();
+ * SpopTestClient client = SpopTestClient.connect(vertx, port, "127.0.0.1", HaproxyPersonality.HAPROXY_3_X).await();
  * client.hello().await();
- * AckFrame ack = client.notify(1, 1, SpoaMessage.of("check-client-ip",
+ * AckFrame ack = client.notify(SpoaMessage.of("check-client-ip",
  *     Arg.of("ip", TypedValue.ofAddress(InetAddress.getLoopbackAddress())))).await();
  * }</pre>
  */
@@ -40,36 +53,76 @@ public final class SpopTestClient {
 
   /** What HAProxy 2.6 offers by default. */
   public static final String HAPROXY_26_CAPABILITIES = "pipelining,async";
+  /** What HAProxy 3.1+ offers by default. */
+  public static final String HAPROXY_3X_CAPABILITIES = "pipelining";
   /** HAProxy's default max-frame-size (tune.bufsize - 4). */
   public static final long DEFAULT_MAX_FRAME_SIZE = 16380;
   /** The largest frame the client reads, a guard against a broken agent. */
   private static final int MAX_READ_FRAME = 16 * 1024 * 1024;
 
+  /**
+   * HAProxy 2.6's stream counter, one per Vertx instance (a test's "HAProxy process"): the
+   * stream-ids of all 2.6 clients of that instance come from it.
+   */
+  private static final Map<Vertx, AtomicLong> STREAM_COUNTERS_26 = Collections.synchronizedMap(new WeakHashMap<>());
+
   private final Vertx vertx;
+  /**
+   * Held for the life of the connection: Vert.x shuts an unreachable NetClient down (a Cleaner),
+   * which would close this connection at the next GC.
+   */
+  private final NetClient client;
   private final NetSocket socket;
+  private final HaproxyPersonality personality;
   private final String engineId = UUID.randomUUID().toString();
   private final ArrayDeque<Frame> received = new ArrayDeque<>();
   private final ArrayDeque<Promise<Frame>> waiting = new ArrayDeque<>();
-  private final Map<IdPair, Promise<AckFrame>> pendingAcks = new HashMap<>();
+  private final Map<StreamIds, Promise<AckFrame>> pendingAcks = new HashMap<>();
   private final Promise<Void> closed = Promise.promise();
   private Throwable failure;
+  // Guarded by this: id generation, and the limits of notify(SpoaMessage...).
+  private long currentStreamId = -1;
+  private long currentFrameId;
+  private boolean appletStreamTaken;
+  private String offeredCapabilities = "";
+  private boolean pipeliningAgreed;
+  private int personalityInFlight;
 
-  private record IdPair(long streamId, long frameId) {
+  /** The ids of a NOTIFY and of its ACK. Unsigned on the wire: -1 stands for 2^64-1. */
+  public record StreamIds(long streamId, long frameId) {
   }
 
-  private SpopTestClient(Vertx vertx, NetSocket socket) {
+  private SpopTestClient(Vertx vertx, NetClient client, NetSocket socket, HaproxyPersonality personality) {
     this.vertx = vertx;
+    this.client = client;
     this.socket = socket;
+    this.personality = personality;
   }
 
+  /** Connects as HAProxy 2.6. */
   public static Future<SpopTestClient> connect(Vertx vertx, int port, String host) {
-    return connect(vertx, SocketAddress.inetSocketAddress(port, host));
+    return connect(vertx, port, host, HaproxyPersonality.HAPROXY_2_6);
   }
 
+  /** Connects as HAProxy 2.6. */
   public static Future<SpopTestClient> connect(Vertx vertx, SocketAddress address) {
-    return vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true))
-      .connect(address)
-      .map(socket -> new SpopTestClient(vertx, socket).start());
+    return connect(vertx, address, HaproxyPersonality.HAPROXY_2_6);
+  }
+
+  /** Connects as the given HAProxy. */
+  public static Future<SpopTestClient> connect(Vertx vertx, int port, String host, HaproxyPersonality personality) {
+    return connect(vertx, SocketAddress.inetSocketAddress(port, host), personality);
+  }
+
+  /** Connects as the given HAProxy. */
+  public static Future<SpopTestClient> connect(Vertx vertx, SocketAddress address, HaproxyPersonality personality) {
+    if (personality == null) {
+      throw new NullPointerException("personality");
+    }
+    NetClient client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
+    return client.connect(address)
+      .map(socket -> new SpopTestClient(vertx, client, socket, personality).start())
+      .onFailure(e -> client.close());
   }
 
   private SpopTestClient start() {
@@ -99,6 +152,7 @@ public final class SpopTestClient {
       }
     });
     socket.closeHandler(v -> {
+      client.close();
       closed.tryComplete();
       fail(new IllegalStateException("connection closed by the agent"));
     });
@@ -110,7 +164,11 @@ public final class SpopTestClient {
     Promise<Frame> waiter = null;
     synchronized (this) {
       if (frame instanceof AckFrame ack) {
-        ackPromise = pendingAcks.remove(new IdPair(ack.streamId(), ack.frameId()));
+        ackPromise = pendingAcks.remove(new StreamIds(ack.streamId(), ack.frameId()));
+      } else if (frame.type() == FrameType.AGENT_HELLO && frame instanceof KvFrame hello) {
+        TypedValue caps = hello.get("capabilities");
+        pipeliningAgreed = hasToken(offeredCapabilities, "pipelining")
+          && caps != null && caps.type() == DataType.STRING && hasToken(caps.asString(), "pipelining");
       }
       if (ackPromise == null) {
         waiter = waiting.poll();
@@ -128,7 +186,7 @@ public final class SpopTestClient {
 
   private void fail(Throwable t) {
     ArrayDeque<Promise<Frame>> waiters;
-    Map<IdPair, Promise<AckFrame>> acks;
+    Map<StreamIds, Promise<AckFrame>> acks;
     synchronized (this) {
       if (failure == null) {
         failure = t;
@@ -147,9 +205,17 @@ public final class SpopTestClient {
     return engineId;
   }
 
-  /** HELLO as HAProxy 2.6 sends it (pipelining and async offered, max-frame-size 16380); the answer. */
+  /** The HAProxy this client imitates. */
+  public HaproxyPersonality personality() {
+    return personality;
+  }
+
+  /**
+   * HELLO as the personality sends it by default (2.6: pipelining and async offered; 3.x:
+   * pipelining; max-frame-size 16380); completes with the answer.
+   */
   public Future<KvFrame> hello() {
-    return hello(HAPROXY_26_CAPABILITIES, DEFAULT_MAX_FRAME_SIZE);
+    return hello(personality.capabilities(), DEFAULT_MAX_FRAME_SIZE);
   }
 
   /** HELLO with the given capabilities and max-frame-size; completes with the agent's answer. */
@@ -164,6 +230,10 @@ public final class SpopTestClient {
 
   /** A HELLO with exactly these entries; completes with the agent's answer (HELLO or DISCONNECT). */
   public Future<KvFrame> hello(Map<String, TypedValue> entries) {
+    TypedValue caps = entries.get("capabilities");
+    synchronized (this) {
+      offeredCapabilities = caps != null && caps.type() == DataType.STRING ? caps.asString() : "";
+    }
     return send(KvFrame.of(FrameType.HAPROXY_HELLO, entries)).compose(v -> nextKvFrame());
   }
 
@@ -175,6 +245,72 @@ public final class SpopTestClient {
     kv.put("capabilities", TypedValue.ofString(""));
     kv.put("healthcheck", TypedValue.TRUE);
     return hello(kv);
+  }
+
+  /**
+   * The ids this HAProxy would give its next NOTIFY on this connection; each call uses them up.
+   * <ul>
+   *   <li>2.6: stream-ids from a counter shared by all 2.6 clients of the same Vertx instance,
+   *   starting at 0; each connection's SPOE applet takes a number too (after the first stream it
+   *   serves), leaving gaps as in HAProxy (first NOTIFYs 0, then 2). Each stream sends
+   *   {@value HaproxyPersonality#FRAMES_PER_26_STREAM} NOTIFYs, frame-ids 1, 2, ...</li>
+   *   <li>3.x: stream-ids 1, 3, 5, ... per connection, frame-id always 1.</li>
+   * </ul>
+   */
+  public synchronized StreamIds nextIds() {
+    if (personality == HaproxyPersonality.HAPROXY_3_X) {
+      currentStreamId = currentStreamId < 0 ? 1 : currentStreamId + 2;
+      return new StreamIds(currentStreamId, 1);
+    }
+    if (currentStreamId < 0 || currentFrameId >= HaproxyPersonality.FRAMES_PER_26_STREAM) {
+      AtomicLong counter = STREAM_COUNTERS_26.computeIfAbsent(vertx, v -> new AtomicLong());
+      currentStreamId = counter.getAndIncrement();
+      currentFrameId = 0;
+      if (!appletStreamTaken) {
+        appletStreamTaken = true;
+        counter.getAndIncrement(); // the SPOE applet's own stream
+      }
+    }
+    currentFrameId++;
+    return new StreamIds(currentStreamId, currentFrameId);
+  }
+
+  /**
+   * Sends a NOTIFY as this HAProxy would, with {@link #nextIds()}, and completes with its ACK.
+   * Fails at once where this HAProxy would not send it: without messages on 2.6, or beyond the
+   * NOTIFYs in flight it allows on a connection (20 with agreed pipelining, else 1).
+   * <p>Beware: {@code client.notify()} without arguments is {@link Object#notify()}; use
+   * {@link #notifyEmpty()} for a NOTIFY without messages.
+   */
+  public Future<AckFrame> notify(SpoaMessage... messages) {
+    if (messages.length == 0 && !personality.sendsEmptyNotify()) {
+      return Future.failedFuture(new IllegalArgumentException(personality + " never sends an empty NOTIFY"));
+    }
+    StreamIds ids;
+    synchronized (this) {
+      int limit = pipeliningAgreed ? personality.maxStreamsPerConnection() : 1;
+      if (personalityInFlight >= limit) {
+        return Future.failedFuture(new IllegalStateException(personality + " has at most " + limit
+          + " NOTIFY in flight on a connection" + (pipeliningAgreed ? "" : " (pipelining not agreed)")));
+      }
+      personalityInFlight++;
+      ids = nextIds();
+    }
+    Future<AckFrame> ack = notify(ids.streamId(), ids.frameId(), messages);
+    ack.onComplete(ar -> {
+      synchronized (this) {
+        personalityInFlight--;
+      }
+    });
+    return ack;
+  }
+
+  /**
+   * A NOTIFY without messages, with {@link #nextIds()}, as HAProxy 3.1 to 3.3 may send; fails at
+   * once for 2.6, which never does. (The empty {@code notify()} would be {@link Object#notify()}.)
+   */
+  public Future<AckFrame> notifyEmpty() {
+    return notify(new SpoaMessage[0]);
   }
 
   /** Sends a NOTIFY and completes with the ACK bearing the same ids, whenever it comes. */
@@ -190,7 +326,7 @@ public final class SpopTestClient {
       if (failure != null) {
         return Future.failedFuture(failure);
       }
-      pendingAcks.put(new IdPair(streamId, frameId), p);
+      pendingAcks.put(new StreamIds(streamId, frameId), p);
     }
     return p.future();
   }
@@ -253,7 +389,51 @@ public final class SpopTestClient {
     return closed.future();
   }
 
+  /** Closes the connection (a FIN) without a DISCONNECT. */
   public Future<Void> close() {
     return socket.close();
+  }
+
+  /**
+   * A bare close without DISCONNECT, as HAProxy 3.x purges pooled connections (and any HAProxy
+   * ends on a hello timeout or at exit). The same as {@link #close()}; named for what it imitates.
+   */
+  public Future<Void> closeAbruptly() {
+    return socket.close();
+  }
+
+  /**
+   * Closes the connection with a TCP RST, no DISCONNECT, as HAProxy 3.x may drop pooled
+   * connections: SO_LINGER 0 is set on this socket, then it is closed. Vert.x's NetSocket has no
+   * API for it, so this reaches the Netty channel through Vert.x's internal NetSocketInternal.
+   */
+  public Future<Void> reset() {
+    if (!(socket instanceof NetSocketInternal internal)) {
+      return Future.failedFuture(new UnsupportedOperationException("no access to the channel of " + socket.getClass()));
+    }
+    Promise<Void> done = Promise.promise();
+    io.netty.channel.Channel channel = internal.channelHandlerContext().channel();
+    channel.eventLoop().execute(() -> {
+      try {
+        if (!channel.config().setOption(ChannelOption.SO_LINGER, 0)) {
+          done.fail(new UnsupportedOperationException("SO_LINGER not supported by " + channel.getClass()));
+          return;
+        }
+      } catch (RuntimeException e) {
+        done.fail(e);
+        return;
+      }
+      socket.close().onComplete(done);
+    });
+    return done.future();
+  }
+
+  private static boolean hasToken(String list, String token) {
+    for (String item : list.split(",")) {
+      if (item.trim().equals(token)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -278,6 +278,7 @@ final class SpoaConnection {
 
   private void onNotify(NotifyFrame notify) {
     long startNanos = System.nanoTime();
+    metrics.notifyReceived();
     inFlight++;
     updateReading();
     if (shared.inFlight.incrementAndGet() > options.getMaxInFlight()) {
@@ -296,15 +297,13 @@ final class SpoaConnection {
     if (counted) {
       shared.inFlight.decrementAndGet();
     }
+    lastActivityNanos = System.nanoTime();
+    metrics.notifyCompleted(lastActivityNanos - startNanos); // before the write: HAProxy may answer at once
     if (state == State.CLOSED) {
       deliverElsewhere(notify, actions);
       return;
     }
-    lastActivityNanos = System.nanoTime();
-    metrics.notifyCompleted(lastActivityNanos - startNanos); // before the write: HAProxy may answer at once
-    for (Buffer frame : encodeAck(notify, actions)) {
-      send(frame, FrameType.ACK);
-    }
+    sendAck(notify, actions);
     if (state == State.DRAINING && inFlight == 0 && partial == null) {
       disconnect(SpopStatus.NORMAL, "agent draining");
     } else {
@@ -369,9 +368,16 @@ final class SpoaConnection {
       deliverElsewhere(notify, actions);
       return;
     }
+    sendAck(notify, actions);
+  }
+
+  private void sendAck(NotifyFrame notify, List<Action> actions) {
+    int bytes = 0;
     for (Buffer frame : encodeAck(notify, actions)) {
+      bytes += frame.length();
       send(frame, FrameType.ACK);
     }
+    metrics.ackSent(bytes);
   }
 
   boolean acceptsForeignAcks() {
