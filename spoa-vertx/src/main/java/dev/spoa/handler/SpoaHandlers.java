@@ -4,11 +4,14 @@ import dev.spoa.dispatch.SpoaCodecs;
 import dev.spoa.protocol.Action;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import dev.spoa.protocol.SpoaMessage;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -24,6 +27,9 @@ public final class SpoaHandlers {
 
   /** The status of the failure sent back when a handler throws or fails. */
   public static final int HANDLER_FAILURE = 500;
+
+  /** The header of readiness probes (see {@link #missingHandlers}). */
+  static final String PROBE_HEADER = "spoa-probe";
 
   private static final Logger LOG = LoggerFactory.getLogger(SpoaHandlers.class);
 
@@ -53,7 +59,36 @@ public final class SpoaHandlers {
     return consumer.completion().map(consumer);
   }
 
+  /**
+   * Whether a handler for each of {@code messageNames} is registered somewhere on the event bus
+   * (cluster-wide when clustered): each consumer answers a probe at once, without calling the
+   * handler. Completes with the names that have none (empty: all ready).
+   */
+  public static Future<List<String>> missingHandlers(Vertx vertx, String addressPrefix, List<String> messageNames,
+                                                     long timeoutMillis) {
+    SpoaCodecs.register(vertx);
+    DeliveryOptions probe = new DeliveryOptions().addHeader(PROBE_HEADER, "1").setSendTimeout(timeoutMillis);
+    List<Future<Boolean>> answers = new ArrayList<>();
+    for (String name : messageNames) {
+      SpoaRequest req = new SpoaRequest("", 0, 0, SpoaMessage.of(name));
+      answers.add(vertx.eventBus().request(addressPrefix + name, req, probe).map(true).otherwise(false));
+    }
+    return Future.all(answers).map(all -> {
+      List<String> missing = new ArrayList<>();
+      for (int i = 0; i < messageNames.size(); i++) {
+        if (!answers.get(i).result()) {
+          missing.add(messageNames.get(i));
+        }
+      }
+      return missing;
+    });
+  }
+
   private static void invoke(SpoaHandler handler, Message<SpoaRequest> msg) {
+    if (msg.headers().contains(PROBE_HEADER)) {
+      msg.reply(SpoaReply.EMPTY); // readiness probe: answered by the consumer, the handler is not called
+      return;
+    }
     Future<List<Action>> result;
     try {
       result = handler.handle(msg.body());

@@ -41,6 +41,9 @@ public interface SpoaServer {
   /** The bound port (useful after listening on port 0), or -1 before listening. */
   int actualPort();
 
+  /** Whether the server listens and is not draining or closed (what readiness probes want). */
+  boolean isListening();
+
   /** Closes at once: open connections are closed, NOTIFYs in flight get no ACK. */
   Future<Void> close();
 

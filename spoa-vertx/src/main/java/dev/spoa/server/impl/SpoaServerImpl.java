@@ -38,6 +38,7 @@ public final class SpoaServerImpl implements SpoaServer {
   private NotifyDispatcher dispatcher;
   private NetServer netServer;
   private volatile boolean draining;
+  private volatile boolean listening;
   private Promise<Void> drained;
 
   public SpoaServerImpl(Vertx vertx, SpoaServerOptions options) {
@@ -80,12 +81,12 @@ public final class SpoaServerImpl implements SpoaServer {
     dispatcher = new NotifyDispatcher(vertx, options, metrics);
     netServer = vertx.createNetServer(options);
     netServer.connectHandler(this::accept);
-    Future<SpoaServer> listening = netServer.listen(address).map(this);
+    Future<SpoaServer> bound = netServer.listen(address).map(this);
     if (address.isDomainSocket() && options.getUnixSocketPermissions() != null) {
-      listening = listening.compose(s -> vertx.fileSystem()
+      bound = bound.compose(s -> vertx.fileSystem()
         .chmod(address.path(), options.getUnixSocketPermissions()).map(s));
     }
-    return listening;
+    return bound.onSuccess(s -> listening = !draining);
   }
 
   private void accept(NetSocket socket) {
@@ -148,8 +149,14 @@ public final class SpoaServerImpl implements SpoaServer {
   }
 
   @Override
+  public boolean isListening() {
+    return listening;
+  }
+
+  @Override
   public Future<Void> close() {
     draining = true;
+    listening = false;
     return netServer == null ? Future.succeededFuture() : netServer.close();
   }
 
@@ -169,6 +176,7 @@ public final class SpoaServerImpl implements SpoaServer {
       return drained.future().eventually(() -> netServer.close());
     }
     draining = true;
+    listening = false;
     drained = Promise.promise();
     LOG.info("draining {} connections for at most {} ms", connections.size(), unit.toMillis(timeout));
     connections.forEach(SpoaConnection::drain);
