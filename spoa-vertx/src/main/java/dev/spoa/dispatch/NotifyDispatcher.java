@@ -38,26 +38,37 @@ public final class NotifyDispatcher {
   private static final int MAX_CACHED_NAMES = 1024;
 
   private final EventBus eventBus;
-  private final SpoaServerOptions options;
   private final SpoaMetrics metrics;
-  /** Per message name: its address and deadline. */
-  private final Map<String, Route> routes = new ConcurrentHashMap<>();
   private final Set<String> loggedFallbacks = ConcurrentHashMap.newKeySet();
-  /** The fallback variable's action for each reason, or empty lists when none is configured. */
-  private final List<List<Action>> fallbackActions = new ArrayList<>();
+  /** Replaced whole when the options change, so that a dispatch sees one consistent set. */
+  private volatile Settings settings;
 
   private record Route(String address, DeliveryOptions delivery) {
+  }
+
+  /** The options and what is derived from them: routes per message name, fallback actions per reason. */
+  private record Settings(SpoaServerOptions options, Map<String, Route> routes, List<List<Action>> fallbackActions) {
+
+    static Settings of(SpoaServerOptions options) {
+      Variable fallback = options.getFallbackVariable() == null ? null : Variable.parse(options.getFallbackVariable());
+      List<List<Action>> actions = new ArrayList<>();
+      for (FallbackReason reason : FallbackReason.values()) {
+        actions.add(fallback == null ? List.of() : List.of(fallback.set(reason.code())));
+      }
+      return new Settings(options, new ConcurrentHashMap<>(), actions);
+    }
   }
 
   public NotifyDispatcher(Vertx vertx, SpoaServerOptions options, SpoaMetrics metrics) {
     SpoaCodecs.register(vertx);
     this.eventBus = vertx.eventBus();
-    this.options = options;
     this.metrics = metrics;
-    Variable fallback = options.getFallbackVariable() == null ? null : Variable.parse(options.getFallbackVariable());
-    for (FallbackReason reason : FallbackReason.values()) {
-      fallbackActions.add(fallback == null ? List.of() : List.of(fallback.set(reason.code())));
-    }
+    this.settings = Settings.of(options);
+  }
+
+  /** Deadlines and the fallback variable of new dispatches follow {@code options} from now on. */
+  public void update(SpoaServerOptions options) {
+    settings = Settings.of(options);
   }
 
   /**
@@ -65,33 +76,35 @@ public final class NotifyDispatcher {
    * every message falls back with reason OVERLOAD.
    */
   public List<Action> overloaded(NotifyFrame notify) {
+    Settings current = settings;
     List<Action> actions = List.of();
     for (SpoaMessage m : notify.messages()) {
-      actions = fallback(m.name(), FallbackReason.OVERLOAD, "global in-flight cap of " + options.getMaxInFlight()
-        + " reached").result();
+      actions = fallback(current, m.name(), FallbackReason.OVERLOAD, "global in-flight cap of "
+        + current.options().getMaxInFlight() + " reached").result();
     }
     return actions;
   }
 
   /** The actions for the ACK of {@code notify}; always succeeds. */
   public Future<List<Action>> dispatch(String engineId, NotifyFrame notify) {
+    Settings current = settings;
     List<SpoaMessage> messages = notify.messages();
     if (messages.size() == 1) {
-      return request(new SpoaRequest(engineId, notify.streamId(), notify.frameId(), messages.get(0)));
+      return request(current, new SpoaRequest(engineId, notify.streamId(), notify.frameId(), messages.get(0)));
     }
     if (messages.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
     List<Future<List<Action>>> parts = new ArrayList<>(messages.size());
     for (SpoaMessage m : messages) {
-      parts.add(request(new SpoaRequest(engineId, notify.streamId(), notify.frameId(), m)));
+      parts.add(request(current, new SpoaRequest(engineId, notify.streamId(), notify.frameId(), m)));
     }
     return Future.all(parts).map(all -> {
       List<Action> actions = new ArrayList<>();
       boolean fallbackSet = false;
       for (Future<List<Action>> part : parts) {
         List<Action> partActions = part.result();
-        boolean isFallback = !partActions.isEmpty() && isFallbackList(partActions);
+        boolean isFallback = !partActions.isEmpty() && isFallbackList(current, partActions);
         if (!isFallback || !fallbackSet) { // the fallback variable once per ACK, with the first reason
           actions.addAll(partActions);
           fallbackSet |= isFallback;
@@ -101,9 +114,9 @@ public final class NotifyDispatcher {
     });
   }
 
-  private Future<List<Action>> request(SpoaRequest req) {
+  private Future<List<Action>> request(Settings current, SpoaRequest req) {
     String name = req.messageName();
-    Route route = route(name);
+    Route route = route(current, name);
     long start = System.nanoTime();
     return eventBus.<Object>request(route.address(), req, route.delivery()).transform(ar -> {
       if (ar.succeeded()) {
@@ -112,36 +125,36 @@ public final class NotifyDispatcher {
           metrics.messageHandled(name, System.nanoTime() - start);
           return Future.succeededFuture(r.actions());
         }
-        return fallback(name, FallbackReason.ERROR, "unexpected reply " + typeOf(reply.body()));
+        return fallback(current, name, FallbackReason.ERROR, "unexpected reply " + typeOf(reply.body()));
       }
       Throwable cause = ar.cause();
       if (cause instanceof ReplyException re) {
         switch (re.failureType()) {
           case NO_HANDLERS:
-            return fallback(name, FallbackReason.NO_HANDLER, "no handler registered");
+            return fallback(current, name, FallbackReason.NO_HANDLER, "no handler registered");
           case TIMEOUT:
-            return fallback(name, FallbackReason.TIMEOUT, "no reply within " + route.delivery().getSendTimeout() + " ms");
+            return fallback(current, name, FallbackReason.TIMEOUT, "no reply within " + route.delivery().getSendTimeout() + " ms");
           case RECIPIENT_FAILURE:
-            return fallback(name, FallbackReason.HANDLER_FAILURE, "handler failed: " + re.getMessage());
+            return fallback(current, name, FallbackReason.HANDLER_FAILURE, "handler failed: " + re.getMessage());
           default:
             break;
         }
       }
-      return fallback(name, FallbackReason.ERROR, String.valueOf(cause));
+      return fallback(current, name, FallbackReason.ERROR, String.valueOf(cause));
     });
   }
 
-  private Future<List<Action>> fallback(String name, FallbackReason reason, String detail) {
+  private Future<List<Action>> fallback(Settings current, String name, FallbackReason reason, String detail) {
     metrics.fallback(name, reason);
     if (loggedFallbacks.size() < MAX_CACHED_NAMES && loggedFallbacks.add(name + '\0' + reason)) {
       LOG.warn("message '{}' answered without its actions ({}): {}; further cases of this kind are only counted",
         name, reason, detail);
     }
-    return Future.succeededFuture(fallbackActions.get(reason.ordinal()));
+    return Future.succeededFuture(current.fallbackActions().get(reason.ordinal()));
   }
 
-  private boolean isFallbackList(List<Action> list) {
-    for (List<Action> f : fallbackActions) {
+  private static boolean isFallbackList(Settings current, List<Action> list) {
+    for (List<Action> f : current.fallbackActions()) {
       if (f == list) {
         return true;
       }
@@ -149,13 +162,14 @@ public final class NotifyDispatcher {
     return false;
   }
 
-  private Route route(String name) {
-    Route r = routes.get(name);
+  private static Route route(Settings current, String name) {
+    Route r = current.routes().get(name);
     if (r == null) {
+      SpoaServerOptions options = current.options();
       r = new Route(options.getHandlerAddressPrefix() + name,
         new DeliveryOptions().setSendTimeout(options.getHandlerTimeout(name)));
-      if (routes.size() < MAX_CACHED_NAMES) {
-        routes.put(name, r);
+      if (current.routes().size() < MAX_CACHED_NAMES) {
+        current.routes().put(name, r);
       }
     }
     return r;

@@ -41,6 +41,15 @@ public interface SpoaServer {
   /** The bound port (useful after listening on port 0), or -1 before listening. */
   int actualPort();
 
+  /**
+   * Applies new options to this running server, without dropping connections: deadlines, limits,
+   * timeouts, capabilities and the fallback and overflow variables take effect at once (new
+   * connections, new NOTIFYs). Settings of the listener itself (host, port, TLS, socket options,
+   * the handler address prefix) need a restart: they are not applied, and the future completes
+   * with their names. Fails, changing nothing, when the options are invalid.
+   */
+  Future<java.util.Set<String>> updateOptions(SpoaServerOptions options);
+
   /** Whether the server listens and is not draining or closed (what readiness probes want). */
   boolean isListening();
 

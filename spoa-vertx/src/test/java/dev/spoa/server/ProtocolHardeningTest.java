@@ -256,6 +256,23 @@ class ProtocolHardeningTest {
       "one fallback variable, the first reason; the good message keeps its action");
   }
 
+  @Test
+  void optionsChangeLiveWithoutDroppingConnections() {
+    startServer(new SpoaServerOptions().setHandlerTimeout(5000));
+    handler("slow", req -> Promise.<List<Action>>promise().future());
+    SpopTestClient c = readyClient();
+    SpoaServerOptions changed = new SpoaServerOptions().setPort(server.actualPort() + 1).setHandlerTimeout(100)
+      .setFallbackVariable("txn.spoa_error");
+    java.util.Set<String> needRestart = server.updateOptions(changed).await();
+    assertEquals(java.util.Set.of("port"), needRestart, "the listener's port is not changed live");
+    long t0 = System.nanoTime();
+    AckFrame ack = c.notify(1, 1, SpoaMessage.of("slow")).await();
+    assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(3000), "the new deadline applies");
+    assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.TIMEOUT.code())), ack.actions());
+    assertFalse(c.closed().isComplete(), "the connection stays");
+
+  }
+
   // ---- limits ----
 
   @Test

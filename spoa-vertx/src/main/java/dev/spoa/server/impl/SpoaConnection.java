@@ -46,7 +46,6 @@ final class SpoaConnection {
 
   private final SpoaServerImpl server;
   private final NetSocket socket;
-  private final SpoaServerOptions options;
   private final NotifyDispatcher dispatcher;
   private final SpoaMetrics metrics;
   private final AgentState shared;
@@ -88,13 +87,12 @@ final class SpoaConnection {
   SpoaConnection(SpoaServerImpl server, NetSocket socket) {
     this.server = server;
     this.socket = socket;
-    this.options = server.options();
     this.dispatcher = server.dispatcher();
     this.metrics = server.metrics();
     this.shared = server.shared();
     this.vertx = Vertx.currentContext().owner();
     this.context = Vertx.currentContext();
-    this.maxFrameSize = Math.min(options.getMaxFrameSize(), options.getMaxFrameSizeBeforeHello());
+    this.maxFrameSize = Math.min(server.options().getMaxFrameSize(), server.options().getMaxFrameSizeBeforeHello());
   }
 
   void start() {
@@ -105,10 +103,10 @@ final class SpoaConnection {
     socket.exceptionHandler(this::onSocketError);
     socket.closeHandler(v -> onClosed());
     socket.drainHandler(v -> updateReading());
-    helloTimer = vertx.setTimer(options.getHelloTimeout(), id -> {
+    helloTimer = vertx.setTimer(server.options().getHelloTimeout(), id -> {
       helloTimer = -1;
       if (state == State.AWAIT_HELLO) {
-        disconnect(SpopStatus.TIMEOUT, "no HELLO within " + options.getHelloTimeout() + " ms");
+        disconnect(SpopStatus.TIMEOUT, "no HELLO within " + server.options().getHelloTimeout() + " ms");
       }
     });
   }
@@ -172,7 +170,7 @@ final class SpoaConnection {
 
   private void onHello(KvFrame hello) {
     cancelTimer(helloTimer);
-    HelloNegotiation hn = HelloNegotiation.negotiate(hello, options);
+    HelloNegotiation hn = HelloNegotiation.negotiate(hello, server.options());
     if (hn.healthcheck()) {
       metrics.healthCheck();
       if (server.isDraining()) {
@@ -186,7 +184,7 @@ final class SpoaConnection {
     }
     engineId = hn.engineId();
     maxFrameSize = hn.maxFrameSize();
-    maxInFlight = hn.pipelining() ? options.getMaxInFlightPerConnection() : 1;
+    maxInFlight = hn.pipelining() ? server.options().getMaxInFlightPerConnection() : 1;
     fragmentation = hn.fragmentation();
     peerFragmentation = hn.peerFragmentation();
     async = hn.async() && !engineId.isEmpty();
@@ -268,9 +266,9 @@ final class SpoaConnection {
   }
 
   private void checkReassembledSize() {
-    if (partial.payload.length() > options.getMaxReassembledSize()) {
+    if (partial.payload.length() > server.options().getMaxReassembledSize()) {
       throw new SpopException(SpopStatus.FRAME_TOO_BIG, "fragmented NOTIFY " + partial.streamId + "/" + partial.frameId
-        + " exceeds maxReassembledSize " + options.getMaxReassembledSize());
+        + " exceeds maxReassembledSize " + server.options().getMaxReassembledSize());
     }
   }
 
@@ -281,7 +279,7 @@ final class SpoaConnection {
     metrics.notifyReceived();
     inFlight++;
     updateReading();
-    if (shared.inFlight.incrementAndGet() > options.getMaxInFlight()) {
+    if (shared.inFlight.incrementAndGet() > server.options().getMaxInFlight()) {
       shared.inFlight.decrementAndGet();
       onActions(notify, dispatcher.overloaded(notify), startNanos, false);
       return;
@@ -327,7 +325,7 @@ final class SpoaConnection {
   }
 
   private Buffer trimmedAck(NotifyFrame notify, List<Action> actions) {
-    String overflowVar = options.getAckOverflowVariable();
+    String overflowVar = server.options().getAckOverflowVariable();
     Action overflow = overflowVar == null ? null : Variable.parse(overflowVar).set(actions.size());
     long budget = maxFrameSize - (FrameEncoder.ack(notify.streamId(), notify.frameId(), List.of()).length() - 4)
       - (overflow == null ? 0 : FrameEncoder.encodedSize(overflow));
@@ -400,12 +398,12 @@ final class SpoaConnection {
   // ---- timers ----
 
   private void startIdleAndAgeTimers() {
-    if (options.getConnectionIdleTimeout() > 0) {
-      armIdleTimer(options.getConnectionIdleTimeout());
+    if (server.options().getConnectionIdleTimeout() > 0) {
+      armIdleTimer(server.options().getConnectionIdleTimeout());
     }
-    if (options.getMaxConnectionAge() > 0) {
-      long age = options.getMaxConnectionAge();
-      long jitter = (long) (age * options.getMaxConnectionAgeJitter() * ThreadLocalRandom.current().nextDouble());
+    if (server.options().getMaxConnectionAge() > 0) {
+      long age = server.options().getMaxConnectionAge();
+      long jitter = (long) (age * server.options().getMaxConnectionAgeJitter() * ThreadLocalRandom.current().nextDouble());
       ageTimer = vertx.setTimer(Math.max(1, age - jitter), id -> {
         ageTimer = -1;
         if (state == State.READY) {
@@ -423,7 +421,7 @@ final class SpoaConnection {
         return; // closed, or the drain's own timer took over
       }
       long idleMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
-      long timeout = options.getConnectionIdleTimeout();
+      long timeout = server.options().getConnectionIdleTimeout();
       if (inFlight == 0 && partial == null && idleMillis >= timeout) {
         disconnect(SpopStatus.TIMEOUT, "idle for " + idleMillis + " ms");
       } else {
@@ -448,7 +446,7 @@ final class SpoaConnection {
     context.runOnContext(v -> {
       if (state == State.READY || state == State.DRAINING) {
         state = State.DRAINING;
-        armDrainIdleTimer(options.getDrainIdleTimeout());
+        armDrainIdleTimer(server.options().getDrainIdleTimeout());
       }
     });
   }
@@ -461,7 +459,7 @@ final class SpoaConnection {
         return;
       }
       long quietMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
-      long limit = options.getDrainIdleTimeout();
+      long limit = server.options().getDrainIdleTimeout();
       if (inFlight == 0 && partial == null && quietMillis >= limit) {
         disconnect(SpopStatus.NORMAL, "agent draining");
       } else {

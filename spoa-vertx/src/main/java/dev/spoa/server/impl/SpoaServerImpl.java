@@ -9,6 +9,7 @@ import dev.spoa.server.SpoaServerOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /** A {@link NetServer} whose sockets each get a {@link SpoaConnection}, and the graceful drain. */
@@ -28,7 +30,7 @@ public final class SpoaServerImpl implements SpoaServer {
   private static final Logger LOG = LoggerFactory.getLogger(SpoaServerImpl.class);
 
   private final Vertx vertx;
-  private final SpoaServerOptions options;
+  private volatile SpoaServerOptions options;
   private final AgentState shared;
   private final Set<SpoaConnection> connections = ConcurrentHashMap.newKeySet();
   private final LogLimiter refusalLog = new LogLimiter(1, TimeUnit.SECONDS);
@@ -146,6 +148,40 @@ public final class SpoaServerImpl implements SpoaServer {
   @Override
   public int actualPort() {
     return netServer == null ? -1 : netServer.actualPort();
+  }
+
+  /** The settings that apply to live connections and new ones without a restart. */
+  static final Set<String> LIVE_KEYS = Set.of("handlerTimeout", "handlerTimeouts", "fallbackVariable",
+    "ackOverflowVariable", "maxInFlight", "maxInFlightPerConnection", "maxConnections", "helloTimeout",
+    "connectionIdleTimeout", "maxConnectionAge", "maxConnectionAgeJitter", "shutdownTimeout", "drainIdleTimeout",
+    "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "pipelining", "fragmentation", "async");
+
+  @Override
+  public synchronized Future<Set<String>> updateOptions(SpoaServerOptions newOptions) {
+    JsonObject current = options.toJson();
+    JsonObject wanted = newOptions.toJson();
+    JsonObject merged = current.copy();
+    Set<String> needRestart = new TreeSet<>();
+    for (String key : wanted.fieldNames()) {
+      if (!java.util.Objects.equals(current.getValue(key), wanted.getValue(key))) {
+        if (LIVE_KEYS.contains(key)) {
+          merged.put(key, wanted.getValue(key));
+        } else {
+          needRestart.add(key);
+        }
+      }
+    }
+    SpoaServerOptions applied;
+    try {
+      applied = new SpoaServerOptions(merged);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    options = applied;
+    if (dispatcher != null) {
+      dispatcher.update(applied);
+    }
+    return Future.succeededFuture(needRestart);
   }
 
   @Override
