@@ -1,0 +1,326 @@
+package dev.spoa.config;
+
+import dev.spoa.admin.SpoaAdminOptions;
+import dev.spoa.server.SpoaServerOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An agent's configuration, checked: the sections of {@code conf/spoa.yaml} turned into options.
+ * <ul>
+ *   <li>{@code spoa}: {@link SpoaServerOptions} (its JSON keys);</li>
+ *   <li>{@code tls}: {@code enabled}, {@code certPath}, {@code keyPath}, {@code trustPath},
+ *       {@code clientAuth} (NONE, REQUEST, REQUIRED);</li>
+ *   <li>{@code metrics}: {@code enabled}, {@code host}, {@code port} of the admin HTTP port;</li>
+ *   <li>{@code agent}: {@code instances}, {@code messages} (required for readiness), {@code logLevel};</li>
+ *   <li>{@code cluster}: left to the launcher that clusters.</li>
+ * </ul>
+ * Every problem is collected and reported at once, naming the key and the expected form.
+ */
+public final class SpoaConfig {
+
+  public static final Set<String> SECTIONS = Set.of("spoa", "tls", "metrics", "agent", "cluster");
+  static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+  private final JsonObject json;
+  private final SpoaServerOptions serverOptions;
+  private final SpoaAdminOptions adminOptions;
+  private final boolean metricsEnabled;
+  private final int instances;
+  private final List<String> messages;
+  private final String logLevel;
+
+  private SpoaConfig(JsonObject json, SpoaServerOptions serverOptions, SpoaAdminOptions adminOptions,
+                     boolean metricsEnabled, int instances, List<String> messages, String logLevel) {
+    this.json = json;
+    this.serverOptions = serverOptions;
+    this.adminOptions = adminOptions;
+    this.metricsEnabled = metricsEnabled;
+    this.instances = instances;
+    this.messages = messages;
+    this.logLevel = logLevel;
+  }
+
+  /** Checks and converts; strings (from the environment or the command line) are read as the key's type. */
+  public static SpoaConfig fromJson(JsonObject raw) {
+    List<String> problems = new ArrayList<>();
+    JsonObject json = new JsonObject();
+    for (String section : raw.fieldNames()) {
+      if (!SECTIONS.contains(section)) {
+        problems.add("unknown section '" + section + "' (known: " + String.join(", ", new java.util.TreeSet<>(SECTIONS)) + ")");
+      } else if (!(raw.getValue(section) instanceof JsonObject) && raw.getValue(section) != null) {
+        problems.add(section + ": expected a map of settings");
+      } else if (raw.getValue(section) != null) {
+        json.put(section, raw.getJsonObject(section).copy());
+      }
+    }
+    JsonObject spoa = section(json, "spoa");
+    JsonObject tls = section(json, "tls");
+    JsonObject metrics = section(json, "metrics");
+    JsonObject agent = section(json, "agent");
+
+    check(problems, "spoa", spoa, Schema.SPOA);
+    check(problems, "tls", tls, Schema.TLS);
+    check(problems, "metrics", metrics, Schema.METRICS);
+    check(problems, "agent", agent, Schema.AGENT);
+    Object clientAuth = tls.getValue("clientAuth");
+    if (clientAuth != null && !Set.of("NONE", "REQUEST", "REQUIRED").contains(String.valueOf(clientAuth))) {
+      problems.add("tls.clientAuth: expected NONE, REQUEST or REQUIRED, got '" + clientAuth + "'");
+    }
+
+    SpoaServerOptions server = null;
+    if (problems.isEmpty()) {
+      try {
+        server = new SpoaServerOptions(spoa);
+        applyTls(server, tls);
+      } catch (IllegalArgumentException | NullPointerException e) {
+        problems.add("spoa: " + e.getMessage());
+      }
+    }
+    SpoaAdminOptions admin = null;
+    try {
+      admin = new SpoaAdminOptions(new JsonObject().put("host", metrics.getString("host", SpoaAdminOptions.DEFAULT_HOST))
+        .put("port", metrics.getValue("port") instanceof Integer p ? p : SpoaAdminOptions.DEFAULT_PORT)
+        .put("requiredMessages", agent.getValue("messages") instanceof JsonArray a ? a : new JsonArray()));
+    } catch (IllegalArgumentException e) {
+      problems.add("metrics: " + e.getMessage());
+    }
+    int instances = agent.getValue("instances") instanceof Integer i ? i : 1;
+    if (instances < 1) {
+      problems.add("agent.instances: expected at least 1, got " + instances);
+    }
+    String level = agent.getValue("logLevel") instanceof String l ? l.toLowerCase(Locale.ROOT) : "info";
+    if (!LOG_LEVELS.contains(level)) {
+      problems.add("agent.logLevel: expected one of trace, debug, info, warn, error, got '" + level + "'");
+    }
+    if (!problems.isEmpty()) {
+      throw new SpoaConfigException(problems);
+    }
+    List<String> messages = new ArrayList<>();
+    agent.getJsonArray("messages", new JsonArray()).forEach(m -> messages.add(String.valueOf(m)));
+    return new SpoaConfig(json, server, admin, metrics.getBoolean("enabled", true), instances, List.copyOf(messages), level);
+  }
+
+  private static JsonObject section(JsonObject json, String name) {
+    JsonObject s = json.getJsonObject(name);
+    if (s == null) {
+      s = new JsonObject();
+      json.put(name, s);
+    }
+    return s;
+  }
+
+  private static void applyTls(SpoaServerOptions server, JsonObject tls) {
+    if (!tls.getBoolean("enabled", false)) {
+      return;
+    }
+    String cert = tls.getString("certPath");
+    String key = tls.getString("keyPath");
+    if (cert == null || key == null) {
+      throw new IllegalArgumentException("tls.enabled needs tls.certPath and tls.keyPath (PEM files)");
+    }
+    server.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
+    if (tls.getString("trustPath") != null) {
+      server.setTrustOptions(new PemTrustOptions().addCertPath(tls.getString("trustPath")));
+    }
+    server.setClientAuth(ClientAuth.valueOf(tls.getString("clientAuth", "NONE")));
+  }
+
+  /** Checks each key of a section against the schema and converts strings to the key's type, in place. */
+  private static void check(List<String> problems, String name, JsonObject section, Map<String, Type> schema) {
+    for (String key : new ArrayList<>(section.fieldNames())) {
+      Type type = schema.get(key);
+      String path = name + "." + key;
+      if (type == null) {
+        problems.add("unknown key '" + path + "'" + Schema.suggestion(key, schema.keySet()));
+        continue;
+      }
+      Object value = section.getValue(key);
+      if (value == null) {
+        section.remove(key); // null: the default
+        continue;
+      }
+      Object converted = type.convert(value);
+      if (converted == null) {
+        problems.add(path + ": expected " + type.description + ", got '" + value + "'");
+      } else {
+        section.put(key, converted);
+      }
+    }
+  }
+
+  /** The value types of settings, with the conversion of text from the environment or command line. */
+  enum Type {
+    INT("an integer"), LONG("an integer"), DOUBLE("a number"), BOOLEAN("true or false"), STRING("a string"),
+    OBJECT("a map"), ARRAY("a list");
+
+    final String description;
+
+    Type(String description) {
+      this.description = description;
+    }
+
+    Object convert(Object v) {
+      try {
+        switch (this) {
+          case INT:
+            if (v instanceof Number n && n.doubleValue() == n.intValue()) {
+              return n.intValue();
+            }
+            return v instanceof String s ? Integer.valueOf(s.trim()) : null;
+          case LONG:
+            if (v instanceof Number n && n.doubleValue() == n.longValue()) {
+              return n.longValue();
+            }
+            return v instanceof String s ? Long.valueOf(s.trim()) : null;
+          case DOUBLE:
+            if (v instanceof Number n) {
+              return n.doubleValue();
+            }
+            return v instanceof String s ? Double.valueOf(s.trim()) : null;
+          case BOOLEAN:
+            if (v instanceof Boolean) {
+              return v;
+            }
+            if (v instanceof String s && (s.trim().equalsIgnoreCase("true") || s.trim().equalsIgnoreCase("false"))) {
+              return Boolean.valueOf(s.trim());
+            }
+            return null;
+          case STRING:
+            return v instanceof String || v instanceof Number || v instanceof Boolean ? String.valueOf(v) : null;
+          case OBJECT:
+            return v instanceof JsonObject ? v : null;
+          default:
+            if (v instanceof JsonArray) {
+              return v;
+            }
+            return v instanceof String s ? new JsonArray(List.of((Object[]) s.split("\\s*,\\s*"))) : null;
+        }
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+  }
+
+  static final class Schema {
+    static final Map<String, Type> SPOA = spoaSchema();
+    static final Map<String, Type> TLS = Map.of("enabled", Type.BOOLEAN, "certPath", Type.STRING,
+      "keyPath", Type.STRING, "trustPath", Type.STRING, "clientAuth", Type.STRING);
+    static final Map<String, Type> METRICS = Map.of("enabled", Type.BOOLEAN, "host", Type.STRING, "port", Type.INT);
+    static final Map<String, Type> AGENT = Map.of("instances", Type.INT, "messages", Type.ARRAY,
+      "logLevel", Type.STRING);
+
+    /** The keys of SpoaServerOptions' JSON form, typed by their defaults. */
+    private static Map<String, Type> spoaSchema() {
+      JsonObject defaults = new SpoaServerOptions().toJson();
+      Map<String, Type> schema = new LinkedHashMap<>();
+      for (String key : defaults.fieldNames()) {
+        Object v = defaults.getValue(key);
+        schema.put(key, v instanceof Integer ? Type.INT : v instanceof Long ? Type.LONG : v instanceof Double ? Type.DOUBLE
+          : v instanceof Boolean ? Type.BOOLEAN : v instanceof JsonObject ? Type.OBJECT : v instanceof JsonArray ? Type.ARRAY
+          : Type.STRING);
+      }
+      return schema;
+    }
+
+    /** ", did you mean 'x'?" for a key one or two edits away from a known one. */
+    static String suggestion(String key, Set<String> known) {
+      String best = null;
+      int bestDistance = 3;
+      for (String k : known) {
+        int d = distance(key.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
+        if (d < bestDistance) {
+          bestDistance = d;
+          best = k;
+        }
+      }
+      return best == null ? "" : ", did you mean '" + best + "'?";
+    }
+
+    private static int distance(String a, String b) {
+      int[] prev = new int[b.length() + 1];
+      int[] cur = new int[b.length() + 1];
+      for (int j = 0; j <= b.length(); j++) {
+        prev[j] = j;
+      }
+      for (int i = 1; i <= a.length(); i++) {
+        cur[0] = i;
+        for (int j = 1; j <= b.length(); j++) {
+          int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+          cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+        }
+        int[] t = prev;
+        prev = cur;
+        cur = t;
+      }
+      return prev[b.length()];
+    }
+  }
+
+  public SpoaServerOptions serverOptions() {
+    return new SpoaServerOptions(serverOptions);
+  }
+
+  public SpoaAdminOptions adminOptions() {
+    return new SpoaAdminOptions(adminOptions);
+  }
+
+  public boolean metricsEnabled() {
+    return metricsEnabled;
+  }
+
+  public int instances() {
+    return instances;
+  }
+
+  /** The message names that must have a handler for the agent to be ready. */
+  public List<String> messages() {
+    return messages;
+  }
+
+  public String logLevel() {
+    return logLevel;
+  }
+
+  /** The {@code cluster} section as given (empty when absent). */
+  public JsonObject cluster() {
+    return json.getJsonObject("cluster", new JsonObject()).copy();
+  }
+
+  /** The checked configuration as JSON. */
+  public JsonObject toJson() {
+    return json.copy();
+  }
+
+  /** The configuration for the log, with secrets masked (any key naming a password, secret or key value). */
+  public String describe() {
+    return mask(toJson()).encodePrettily();
+  }
+
+  private static JsonObject mask(JsonObject in) {
+    JsonObject out = new JsonObject();
+    for (String k : in.fieldNames()) {
+      Object v = in.getValue(k);
+      String lower = k.toLowerCase(Locale.ROOT);
+      if (v instanceof JsonObject o) {
+        out.put(k, mask(o));
+      } else if (v != null && (lower.contains("password") || lower.contains("secret") || lower.endsWith("value")
+        || lower.equals("keyvalue"))) {
+        out.put(k, "****");
+      } else {
+        out.put(k, v);
+      }
+    }
+    return out;
+  }
+}
