@@ -5,7 +5,6 @@ import dev.spoa.protocol.Action;
 import dev.spoa.protocol.FrameDecoder;
 import dev.spoa.protocol.FrameEncoder;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 
 import java.util.List;
 
@@ -13,10 +12,14 @@ import java.util.List;
  * Event-bus codec of {@link SpoaReply}: the same instance locally; on the wire
  * {@code length:int version:byte} followed by the actions exactly as SPOP encodes them in an ACK.
  */
-public final class SpoaReplyCodec implements MessageCodec<SpoaReply, SpoaReply> {
+public final class SpoaReplyCodec extends SharedInstanceCodec<SpoaReply> {
 
   public static final String NAME = "spoa-reply";
   static final byte VERSION = 1;
+
+  public SpoaReplyCodec() {
+    super(NAME);
+  }
 
   @Override
   public void encodeToWire(Buffer buffer, SpoaReply reply) {
@@ -34,20 +37,5 @@ public final class SpoaReplyCodec implements MessageCodec<SpoaReply, SpoaReply> 
     int end = pos + 4 + buffer.getInt(pos);
     WireVersion.check(NAME, buffer.getByte(pos + 4), VERSION);
     return new SpoaReply(FrameDecoder.decodeActions(buffer, pos + 5, end));
-  }
-
-  @Override
-  public SpoaReply transform(SpoaReply reply) {
-    return reply;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
   }
 }

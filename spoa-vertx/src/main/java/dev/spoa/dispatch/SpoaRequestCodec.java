@@ -5,7 +5,6 @@ import dev.spoa.protocol.FrameDecoder;
 import dev.spoa.protocol.FrameEncoder;
 import dev.spoa.protocol.SpoaMessage;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -16,10 +15,14 @@ import java.util.List;
  * {@code length:int version:byte engine-id:(int length, UTF-8) stream-id:long frame-id:long}
  * followed by the message exactly as SPOP encodes it in a NOTIFY.
  */
-public final class SpoaRequestCodec implements MessageCodec<SpoaRequest, SpoaRequest> {
+public final class SpoaRequestCodec extends SharedInstanceCodec<SpoaRequest> {
 
   public static final String NAME = "spoa-request";
   static final byte VERSION = 1;
+
+  public SpoaRequestCodec() {
+    super(NAME);
+  }
 
   @Override
   public void encodeToWire(Buffer buffer, SpoaRequest req) {
@@ -47,20 +50,5 @@ public final class SpoaRequestCodec implements MessageCodec<SpoaRequest, SpoaReq
       throw new IllegalStateException(NAME + ": expected one message, got " + messages.size());
     }
     return new SpoaRequest(engineId, streamId, frameId, messages.get(0));
-  }
-
-  @Override
-  public SpoaRequest transform(SpoaRequest req) {
-    return req; // immutable: share it
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
   }
 }
