@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: wrk -> HAProxy 2.6 -> ip-reputation agent, against the same HAProxy
+# configuration without the SPOE filter (the ceiling), in one run, interleaved repetitions, medians.
+#   spoa-vertx-benchmarks/scripts/e2e-bench.sh [seconds=10] [repetitions=3] [connections=50]
+# Needs: wrk, haproxy, and the built agent (./mvnw -B -DskipTests package). Loopback only.
+# Prints a table and writes the raw lines to target/bench/e2e-results.txt.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+secs=${1:-10}; reps=${2:-3}; conns=${3:-50}
+jar=$root/spoa-vertx-examples/target/ip-reputation-agent.jar
+work=$root/spoa-vertx-benchmarks/target/bench; mkdir -p "$work"
+results=$work/e2e-results.txt; : > "$results"
+web=18080; agent_port=18345
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+haproxy=$(command -v haproxy || echo /usr/sbin/haproxy)
+[ -x "$haproxy" ] || { echo "haproxy is missing: apt-get install haproxy" >&2; exit 1; }
+[ -f "$jar" ] || { echo "build first: ./mvnw -B -DskipTests package" >&2; exit 1; }
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }   # utime+stime of one process, in clock ticks
+hz=$(getconf CLK_TCK)
+
+write_config() { # mode: ceiling | pipelining | default
+  local mode=$1 filter="" spoe_opts=""
+  if [ "$mode" != ceiling ]; then filter="    filter spoe engine iprep config $work/spoe.conf"; fi
+  if [ "$mode" = pipelining ]; then spoe_opts="    no option async"; fi
+  cat > "$work/haproxy.cfg" <<CFG
+global
+    maxconn 10000
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind 127.0.0.1:$web
+$filter
+    http-request return status 200 content-type text/plain string ok
+    http-after-response set-header Ip_score %[var(sess.iprep.ip_score)] if { var(sess.iprep.ip_score) -m found }
+backend spoe-iprep
+    mode tcp
+    timeout connect 5s
+    timeout server 3m
+    server agent1 127.0.0.1:$agent_port
+CFG
+  cat > "$work/spoe.conf" <<SPOE
+[iprep]
+spoe-agent iprep-agent
+    messages check-client-ip
+    option var-prefix iprep
+    option set-on-error error
+    option continue-on-error
+$spoe_opts
+    timeout processing 500ms
+    timeout hello 2s
+    timeout idle 2m
+    use-backend spoe-iprep
+spoe-message check-client-ip
+    args ip=src
+    event on-frontend-http-request
+SPOE
+}
+
+wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+# The agent runs for the whole benchmark (a warm JIT, like production); async allowed for "default".
+SPOA_PORT=$agent_port java -Dspoa.async=true -jar "$jar" > "$work/agent.log" 2>&1 &
+agent_pid=$!; pids+=("$agent_pid")
+wait_port $agent_port || { echo "agent did not start" >&2; exit 1; }
+
+run() { # mode rep [rate]: one wrk run; prints a result line
+  local mode=$1 rep=$2 rate=${3:-0}
+  write_config "$mode"
+  "$haproxy" -db -f "$work/haproxy.cfg" > "$work/haproxy.log" 2>&1 &
+  local hp=$!
+  wait_port $web
+  local args=(-t1 -c"$conns" -d"${secs}s" --latency)
+  if [ "$rate" != 0 ]; then args+=(-s "$here/pace.lua" -- $(( (rate + conns - 1) / conns ))); fi
+  local h0 a0 c0 h1 a1 c1 out
+  h0=$(cpu_ticks $hp); a0=$(cpu_ticks $agent_pid); c0=$(awk '{print $14+$15+$16+$17}' /proc/$$/stat)
+  out=$(wrk "${args[@]}" "http://127.0.0.1:$web/" 2>&1)
+  h1=$(cpu_ticks $hp); a1=$(cpu_ticks $agent_pid); c1=$(awk '{print $14+$15+$16+$17}' /proc/$$/stat)
+  kill $hp; wait $hp 2>/dev/null || true
+  local rps p50 p99 reqs errors
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
+  # CPU microseconds per request for HAProxy, the agent and wrk (wrk: this shell's waited children)
+  local line
+  line=$(awk -v m="$mode" -v r="$rep" -v rate="$rate" -v rps="$rps" -v n="$reqs" -v p50="$p50" -v p99="$p99" \
+    -v h=$((h1-h0)) -v a=$((a1-a0)) -v w=$((c1-c0)) -v hz="$hz" -v e="$errors" \
+    'BEGIN { printf "%s rep=%s rate=%s rps=%s p50=%s p99=%s haproxy_us=%.1f agent_us=%.1f wrk_us=%.1f %s\n", m, r, rate, rps, p50, p99, h*1e6/hz/n, (m=="ceiling"?0:a*1e6/hz/n), w*1e6/hz/n, e }')
+  echo "$line" | tee -a "$results"
+}
+
+echo "warming up the agent (${secs}s)..."
+run default 0 > /dev/null
+: > "$results"
+for rep in $(seq 1 "$reps"); do
+  for mode in ceiling pipelining default; do run $mode "$rep"; done
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+field() { grep "^$1 " "$results" | grep " rate=0 " | sed -E "s/.* $2=([0-9.]+).*/\1/" | median; }
+echo
+printf "%-11s %10s %12s %12s %10s\n" mode "req/s" "haproxy us" "agent us" "wrk us"
+for mode in ceiling pipelining default; do
+  printf "%-11s %10s %12s %12s %10s\n" $mode "$(field $mode rps)" "$(field $mode haproxy_us)" "$(field $mode agent_us)" "$(field $mode wrk_us)"
+done
+ceil=$(field ceiling rps)
+for mode in pipelining default; do
+  awk -v a="$(field $mode rps)" -v c="$ceil" -v m=$mode 'BEGIN { printf "%s: %.2f x the ceiling\n", m, a/c }'
+done
+
+# p99 at half the SPOE rate, for the ceiling and SPOE, same paced load
+half=$(awk -v r="$(field pipelining rps)" 'BEGIN { printf "%d", r/2 }')
+echo; echo "paced at $half req/s:"
+for rep in $(seq 1 "$reps"); do
+  for mode in ceiling pipelining; do run $mode "p$rep" "$half"; done
+done
