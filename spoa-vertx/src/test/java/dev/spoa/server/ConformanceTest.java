@@ -52,43 +52,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@link HaproxyPersonality}): handshake, health check, pipelining with each version's ids, empty
  * NOTIFY, DISCONNECT, connections dropped without DISCONNECT, and extreme ids.
  */
-class ConformanceTest {
-
-  private Vertx vertx;
-  private RecordingMetrics metrics;
-  private SpoaServer server;
-  private final List<SpopTestClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-    metrics = new RecordingMetrics();
-  }
-
-  @AfterEach
-  void tearDown() {
-    clients.forEach(SpopTestClient::close);
-    vertx.close().await();
-  }
-
-  private void startServer(SpoaServerOptions options) {
-    server = SpoaServer.create(vertx, options.setPort(0)).metrics(metrics);
-    server.listen().await();
-  }
-
-  private SpopTestClient client(HaproxyPersonality personality) {
-    SpopTestClient c = SpopTestClient.connect(vertx, server.actualPort(), "127.0.0.1", personality).await();
-    clients.add(c);
-    return c;
-  }
-
-  private SpopTestClient readyClient(HaproxyPersonality personality) {
-    SpopTestClient c = client(personality);
-    KvFrame hello = c.hello().await();
-    assertEquals(FrameType.AGENT_HELLO, hello.type(), () -> "expected AGENT-HELLO, got " + hello);
-    return c;
-  }
-
+class ConformanceTest extends AgentTestBase {
   /** "echo": sets txn.echo to the argument "v", after a random delay of 1 to 30 ms. */
   private void echoHandler(Future<Void> gate) {
     SpoaHandlers.register(vertx, "echo", req -> {
@@ -114,16 +78,6 @@ class ConformanceTest {
       }
     }
     return set;
-  }
-
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("gave up waiting: " + what);
-      }
-      Thread.sleep(5);
-    }
   }
 
   @ParameterizedTest

@@ -44,46 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Fragmentation, async, limits, deadlines, fallbacks and the drain, against the test client. */
-class ProtocolHardeningTest {
-
-  private Vertx vertx;
-  private RecordingMetrics metrics;
-  private SpoaServer server;
-  private final List<SpopTestClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-    metrics = new RecordingMetrics();
-  }
-
-  @AfterEach
-  void tearDown() {
-    clients.forEach(SpopTestClient::close);
-    vertx.close().await();
-  }
-
-  private void startServer(SpoaServerOptions options) {
-    server = SpoaServer.create(vertx, options.setPort(0)).metrics(metrics);
-    server.listen().await();
-  }
-
-  private SpopTestClient client() {
-    SpopTestClient c = SpopTestClient.connect(vertx, server.actualPort(), "127.0.0.1").await();
-    clients.add(c);
-    return c;
-  }
-
-  private SpopTestClient readyClient() {
-    SpopTestClient c = client();
-    assertEquals(FrameType.AGENT_HELLO, c.hello().await().type());
-    return c;
-  }
-
-  private void handler(String name, SpoaHandler h) {
-    SpoaHandlers.register(vertx, name, h).await();
-  }
-
+class ProtocolHardeningTest extends AgentTestBase {
   private static Map<String, TypedValue> helloEntries(String capabilities, long maxFrameSize, String engineId) {
     Map<String, TypedValue> kv = new LinkedHashMap<>();
     kv.put("supported-versions", TypedValue.ofString("2.0"));
@@ -91,12 +52,6 @@ class ProtocolHardeningTest {
     kv.put("capabilities", TypedValue.ofString(capabilities));
     kv.put("engine-id", TypedValue.ofString(engineId));
     return kv;
-  }
-
-  private static void assertDisconnect(Frame frame, SpopStatus status) {
-    KvFrame kv = assertInstanceOf(KvFrame.class, frame);
-    assertEquals(FrameType.AGENT_DISCONNECT, kv.type(), () -> "expected AGENT-DISCONNECT, got " + frame);
-    assertEquals(status.code(), kv.get("status-code").asLong(), () -> "status of " + frame);
   }
 
   /** The payload of a NOTIFY carrying one message with a long string argument. */
@@ -338,11 +293,11 @@ class ProtocolHardeningTest {
 
   @Test
   void anIdleConnectionIsClosedWithStatus2ButABusyOneIsNot() throws Exception {
-    startServer(new SpoaServerOptions().setConnectionIdleTimeout(300));
+    startServer(new SpoaServerOptions().setConnectionIdleTimeout(1000));
     handler("m", req -> Future.succeededFuture(List.of()));
     SpopTestClient busy = readyClient();
     SpopTestClient idle = readyClient();
-    for (int i = 0; i < 8; i++) { // 800 ms of traffic, a NOTIFY every 100 ms
+    for (int i = 0; i < 20; i++) { // 2 s of traffic, a NOTIFY every 100 ms: far apart from 1 s even on a busy machine
       busy.notify(i, 1, SpoaMessage.of("m")).await();
       Thread.sleep(100);
     }
@@ -385,7 +340,7 @@ class ProtocolHardeningTest {
     assertDisconnect(quiet.nextFrame().await(), SpopStatus.NORMAL); // the drain time is up
     int port = server.actualPort();
     drained.await();
-    assertThrowsFuture(SpopTestClient.connect(vertx, port, "127.0.0.1")); // the listener is closed
+    assertFails(SpopTestClient.connect(vertx, port, "127.0.0.1")); // the listener is closed
   }
 
   // ---- async ----
@@ -452,17 +407,9 @@ class ProtocolHardeningTest {
     Path regular = dir.resolve("not-a-socket");
     Files.writeString(regular, "keep me");
     SpoaServer refused = SpoaServer.create(vertx, new SpoaServerOptions().setUnixSocketPath(regular.toString()));
-    Throwable t = assertThrowsFuture(refused.listen());
+    Throwable t = assertFails(refused.listen());
     assertTrue(t.getMessage().contains("not a socket"), t.getMessage());
     assertEquals("keep me", Files.readString(regular));
   }
 
-  private static Throwable assertThrowsFuture(Future<?> f) {
-    try {
-      f.await();
-    } catch (Throwable t) {
-      return t;
-    }
-    throw new AssertionError("expected a failure");
-  }
 }

@@ -40,58 +40,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The server against the test client: handshake, dispatch, pipelining, fallbacks and protocol errors. */
-class SpoaServerTest {
-
-  private Vertx vertx;
-  private RecordingMetrics metrics;
-  private SpoaServer server;
-  private final List<SpopTestClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-    metrics = new RecordingMetrics();
-  }
-
-  @AfterEach
-  void tearDown() {
-    clients.forEach(SpopTestClient::close);
-    vertx.close().await();
-  }
-
-  private void startServer(SpoaServerOptions options) {
-    server = SpoaServer.create(vertx, options.setPort(0)).metrics(metrics);
-    server.listen().await();
-  }
-
-  private void startServer() {
-    startServer(new SpoaServerOptions());
-  }
-
-  private SpopTestClient client() {
-    SpopTestClient c = SpopTestClient.connect(vertx, server.actualPort(), "127.0.0.1").await();
-    clients.add(c);
-    return c;
-  }
-
-  private SpopTestClient readyClient() {
-    SpopTestClient c = client();
-    KvFrame hello = c.hello().await();
-    assertEquals(FrameType.AGENT_HELLO, hello.type());
-    return c;
-  }
-
-  private void handler(String name, dev.spoa.handler.SpoaHandler h) {
-    SpoaHandlers.register(vertx, name, h).await();
-  }
-
+class SpoaServerTest extends AgentTestBase {
   private static SpoaMessage ipMessage(String ip) throws Exception {
     return SpoaMessage.of("check-client-ip", Arg.of("ip", TypedValue.ofAddress(InetAddress.getByName(ip))));
-  }
-
-  private static void assertDisconnect(KvFrame frame, SpopStatus status) {
-    assertEquals(FrameType.AGENT_DISCONNECT, frame.type(), () -> "expected AGENT-DISCONNECT, got " + frame);
-    assertEquals(status.code(), frame.get("status-code").asLong(), () -> "status of " + frame);
   }
 
   @Test
