@@ -135,7 +135,17 @@ public final class NotifyDispatcher {
           case TIMEOUT:
             return fallback(current, name, FallbackReason.TIMEOUT, "no reply within " + route.delivery().getSendTimeout() + " ms");
           case RECIPIENT_FAILURE:
+            if (isWireFailure(re)) {
+              return fallback(current, name, FallbackReason.ERROR, "the handler's node cannot read the request: "
+                + re.getMessage());
+            }
             return fallback(current, name, FallbackReason.HANDLER_FAILURE, "handler failed: " + re.getMessage());
+          case ERROR:
+            if (isWireFailure(re)) {
+              return fallback(current, name, FallbackReason.ERROR, "this node cannot read the handler's reply: "
+                + re.getMessage());
+            }
+            break;
           default:
             break;
         }
@@ -151,6 +161,10 @@ public final class NotifyDispatcher {
         name, reason, detail);
     }
     return Future.succeededFuture(current.fallbackActions().get(reason.ordinal()));
+  }
+
+  private static boolean isWireFailure(ReplyException re) {
+    return re.failureCode() == SpoaCodecs.UNSUPPORTED_WIRE_VERSION || re.failureCode() == SpoaCodecs.MALFORMED_WIRE_FORM;
   }
 
   private static boolean isFallbackList(Settings current, List<Action> list) {

@@ -12,8 +12,20 @@ import java.util.WeakHashMap;
  * Registers the event-bus codecs of {@link SpoaRequest} and {@link SpoaReply} as their default
  * codecs, once per Vert.x instance. Every node of a cluster must do it; the server and
  * {@link dev.spoa.handler.SpoaHandlers} call it for you.
+ *
+ * <p>A node that receives a wire form it cannot read fails that request at once instead of
+ * letting it time out: a request is failed by {@link dev.spoa.handler.SpoaHandlers} with
+ * {@link #UNSUPPORTED_WIRE_VERSION} (or {@link #MALFORMED_WIRE_FORM}), an unreadable reply fails the
+ * requester's future with a {@code ReplyException} of type {@code ERROR} and the same codes. The
+ * server answers such a message with the fallback, reason {@code ERROR}.
  */
 public final class SpoaCodecs {
+
+  /** Failure code of a request or reply whose wire version this node does not read ("version not supported"). */
+  public static final int UNSUPPORTED_WIRE_VERSION = 505;
+
+  /** Failure code of a request or reply whose wire form this node cannot decode. */
+  public static final int MALFORMED_WIRE_FORM = 422;
 
   private static final Map<Vertx, Boolean> REGISTERED = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -32,7 +44,7 @@ public final class SpoaCodecs {
         // registered by other means (e.g. a test that built its own instance): nothing to do
       }
       try {
-        vertx.eventBus().registerDefaultCodec(SpoaReply.class, new SpoaReplyCodec());
+        vertx.eventBus().registerDefaultCodec(SpoaReply.class, new GuardedReplyCodec());
       } catch (IllegalStateException alreadyRegistered) {
         // as above
       }

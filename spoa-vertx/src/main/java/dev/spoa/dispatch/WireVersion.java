@@ -8,8 +8,7 @@ final class WireVersion {
 
   static void check(String codec, byte found, byte supported) {
     if (found != supported) {
-      throw new IllegalStateException(codec + " wire version " + found + " is not supported (this node reads "
-        + supported + "): run the same spoa-vertx version on every node");
+      throw new WireVersionException(codec, found, supported);
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.spoa.handler;
 
 import dev.spoa.dispatch.SpoaCodecs;
+import dev.spoa.dispatch.SpoaRequestCodec;
+import dev.spoa.dispatch.WireVersionException;
 import dev.spoa.protocol.Action;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -89,9 +91,21 @@ public final class SpoaHandlers {
       msg.reply(SpoaReply.EMPTY); // readiness probe: answered by the consumer, the handler is not called
       return;
     }
+    SpoaRequest request;
+    try {
+      request = msg.body(); // from another node: decoded here, lazily
+    } catch (WireVersionException e) {
+      LOG.warn("request to {} not served: {}", msg.address(), e.getMessage());
+      msg.fail(SpoaCodecs.UNSUPPORTED_WIRE_VERSION, e.getMessage());
+      return;
+    } catch (RuntimeException e) {
+      LOG.warn("request to {} not served: unreadable wire form: {}", msg.address(), e.toString());
+      msg.fail(SpoaCodecs.MALFORMED_WIRE_FORM, SpoaRequestCodec.NAME + ": unreadable request: " + e);
+      return;
+    }
     Future<List<Action>> result;
     try {
-      result = handler.handle(msg.body());
+      result = handler.handle(request);
       if (result == null) {
         result = Future.failedFuture(new NullPointerException("handler returned no future"));
       }
@@ -104,7 +118,7 @@ public final class SpoaHandlers {
         msg.reply(actions == null || actions.isEmpty() ? SpoaReply.EMPTY : new SpoaReply(actions));
       } else {
         Throwable t = ar.cause();
-        LOG.debug("handler for {} failed", msg.body().messageName(), t);
+        LOG.debug("handler for {} failed", request.messageName(), t);
         msg.fail(HANDLER_FAILURE, String.valueOf(t));
       }
     });

@@ -37,7 +37,8 @@ class SpoaAdminServerTest {
   private PrometheusMeterRegistry registry;
   private SpoaServer server;
   private SpoaAdminServer admin;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    .connectTimeout(java.time.Duration.ofSeconds(5)).build();
 
   @BeforeEach
   void setUp() {
@@ -57,7 +58,8 @@ class SpoaAdminServerTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.actualPort() + path)).build(),
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.actualPort() + path))
+        .timeout(java.time.Duration.ofSeconds(10)).build(),
       HttpResponse.BodyHandlers.ofString());
   }
 

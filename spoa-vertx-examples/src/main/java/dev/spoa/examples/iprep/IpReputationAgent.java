@@ -1,5 +1,7 @@
 package dev.spoa.examples.iprep;
 
+import dev.spoa.examples.launcher.AgentLauncher;
+import dev.spoa.examples.launcher.AgentSettings;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.SpoaServerOptions;
@@ -11,9 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ip-reputation agent: {@code java -jar ip-reputation-agent.jar} listens on 127.0.0.1:12345.
- * The port comes from {@code -Dspoa.port} or the environment variable {@code SPOA_PORT}, the host
- * from {@code -Dspoa.host} / {@code SPOA_HOST}.
+ * The ip-reputation agent: {@code java -jar ip-reputation-agent.jar} listens on 127.0.0.1:12345 with
+ * its handler in the same JVM. The port comes from {@code -Dspoa.port} or the environment variable
+ * {@code SPOA_PORT}, the host from {@code -Dspoa.host} / {@code SPOA_HOST}.
+ *
+ * <p>The same jar runs the other deployment models (see {@link AgentSettings} and docs/scaling.md):
+ * {@code --worker-pool-size N} puts the handler on a worker pool; {@code --role front} runs only the
+ * server and {@code --role handler} only the handler, joined by a Hazelcast-clustered event bus
+ * ({@code --cluster-members}, {@code --cluster-config conf/cluster.xml}).
  */
 public final class IpReputationAgent {
 
@@ -23,31 +30,20 @@ public final class IpReputationAgent {
   }
 
   public static void main(String[] args) {
-    SpoaServerOptions options = new SpoaServerOptions()
-      .setPort(Integer.parseInt(setting("spoa.port", "SPOA_PORT", String.valueOf(SpoaServerOptions.DEFAULT_PORT))))
-      .setHost(setting("spoa.host", "SPOA_HOST", SpoaServerOptions.DEFAULT_HOST));
-    Vertx vertx = Vertx.vertx();
-    deploy(vertx, options, SpoaMetrics.NOOP)
-      .onSuccess(v -> LOG.info("ip-reputation agent listening on {}:{}", options.getHost(), options.getPort()))
-      .onFailure(t -> {
-        LOG.error("ip-reputation agent failed to start: {}", t.toString());
-        vertx.close().onComplete(x -> System.exit(1));
-      });
-    // SIGTERM/SIGINT: closing Vert.x undeploys the verticles, and the server shuts down gracefully.
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await(), "spoa-shutdown"));
+    AgentSettings settings;
+    try {
+      settings = AgentSettings.from(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    AgentLauncher.run(settings, IpReputationHandler.MESSAGE, IpReputationHandler::new, "ip-reputation agent");
   }
 
   /** Deploys the handler, then the server: NOTIFYs arriving at once find their handler. */
   public static Future<String> deploy(Vertx vertx, SpoaServerOptions options, SpoaMetrics metrics) {
     return vertx.deployVerticle(SpoaHandlerVerticle.of(IpReputationHandler.MESSAGE, new IpReputationHandler()))
       .compose(id -> vertx.deployVerticle(new SpoaServerVerticle(options, metrics), new DeploymentOptions()));
-  }
-
-  private static String setting(String property, String env, String fallback) {
-    String v = System.getProperty(property);
-    if (v == null || v.isBlank()) {
-      v = System.getenv(env);
-    }
-    return v == null || v.isBlank() ? fallback : v.trim();
   }
 }

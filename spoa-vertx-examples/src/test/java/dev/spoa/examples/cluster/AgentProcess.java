@@ -1,0 +1,83 @@
+package dev.spoa.examples.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** The packaged agent jar in its own JVM, with its output in a temporary log; stopped by its pid. */
+final class AgentProcess implements AutoCloseable {
+
+  private final String name;
+  private final Process process;
+  private final Path log;
+
+  private AgentProcess(String name, Process process, Path log) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+  }
+
+  static AgentProcess start(String name, String... args) throws IOException {
+    Path jar = Path.of("target", "ip-reputation-agent.jar").toAbsolutePath();
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("run after 'package': " + jar);
+    }
+    Path log = Files.createTempFile("agent-" + name + "-", ".log");
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+      "-Xmx256m", "-jar", jar.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new AgentProcess(name, p, log);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
+    }
+  }
+
+  /** Waits until the log shows a line containing {@code text}; fails if the process exits first. */
+  void awaitLog(String text, long timeoutSeconds) throws InterruptedException {
+    awaitLog(l -> l.contains(text), text, timeoutSeconds);
+  }
+
+  void awaitLog(Predicate<String> check, String what, long timeoutSeconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    while (!check.test(log())) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        throw new AssertionError(name + " did not log '" + what + "' (alive: " + process.isAlive() + "):\n" + log());
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** SIGKILL by pid: the node dies without leaving the cluster. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws IOException, InterruptedException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+    Files.deleteIfExists(log);
+  }
+}
