@@ -37,7 +37,7 @@ wait_port() {
   echo "demo: nothing listens on 127.0.0.1:$1 after 10 s; see run/$2.log" >&2
   return 1
 }
-for p in 8000 12345; do
+for p in 8000 12345 9090; do
   if port_open "$p"; then echo "demo: port $p is already in use; stop what runs there first" >&2; exit 1; fi
 done
 
@@ -46,7 +46,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; w
 trap cleanup EXIT INT TERM
 
 # 3. The agent, then HAProxy (its health check finds the agent at once).
-java -jar "$jar" >run/agent.log 2>&1 &
+java -jar "$jar" --conf conf/spoa.yaml >run/agent.log 2>&1 &
 pids+=($!)
 wait_port 12345 agent
 "$haproxy_bin" -db -f conf/haproxy.cfg >run/haproxy.log 2>&1 &
@@ -62,6 +62,7 @@ if ! grep -qi '^< Ip_score: 20' <<<"$answer"; then
   exit 1
 fi
 echo "demo: OK, HAProxy asked the agent and the agent answered Ip_score 20"
+echo "demo: the agent's metrics: curl http://127.0.0.1:9090/metrics (also /health and /ready)"
 if $once; then
   exit 0
 fi

@@ -63,12 +63,18 @@ public final class SpoaConfigLoader {
 
   /** Reads once and checks; fails with a {@link SpoaConfigException} on a mistake. */
   public static Future<SpoaConfig> load(Vertx vertx, Path file, List<String> args) {
+    return load(vertx, file, System.getenv(), System.getProperties(), args);
+  }
+
+  /** The same with the given environment and properties (a launcher may keep some for itself). */
+  public static Future<SpoaConfig> load(Vertx vertx, Path file, Map<String, String> env, Properties props,
+                                        List<String> args) {
     if (file != null && !Files.isRegularFile(file)) {
       return Future.failedFuture(new SpoaConfigException(List.of("configuration file " + file + " not found")));
     }
     ConfigRetriever retriever;
     try {
-      retriever = retriever(vertx, file, System.getenv(), System.getProperties(), args, 0);
+      retriever = retriever(vertx, file, env, props, args, 0);
     } catch (SpoaConfigException e) {
       return Future.failedFuture(e);
     }

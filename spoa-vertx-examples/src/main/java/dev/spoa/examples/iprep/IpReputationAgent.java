@@ -1,7 +1,6 @@
 package dev.spoa.examples.iprep;
 
 import dev.spoa.examples.launcher.AgentLauncher;
-import dev.spoa.examples.launcher.AgentSettings;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.SpoaServerOptions;
@@ -13,9 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ip-reputation agent: {@code java -jar ip-reputation-agent.jar} listens on 127.0.0.1:12345 with
- * its handler in the same JVM. The port comes from {@code -Dspoa.port} or the environment variable
- * {@code SPOA_PORT}, the host from {@code -Dspoa.host} / {@code SPOA_HOST}.
+ * The ip-reputation agent: {@code java -jar ip-reputation-agent.jar [--conf conf/spoa.yaml]} listens
+ * on 127.0.0.1:12345 with its handler in the same JVM, and serves /metrics, /health and /ready on
+ * 127.0.0.1:9090. The port comes from the file, {@code SPOA_PORT}, {@code -Dspoa.port} or
+ * {@code --port}; every other setting likewise (see conf/spoa.yaml).
  *
  * <p>The same jar runs the other deployment models (see {@link AgentSettings} and docs/scaling.md):
  * {@code --worker-pool-size N} puts the handler on a worker pool; {@code --role front} runs only the
@@ -30,15 +30,7 @@ public final class IpReputationAgent {
   }
 
   public static void main(String[] args) {
-    AgentSettings settings;
-    try {
-      settings = AgentSettings.from(args, System.getenv());
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
-    AgentLauncher.run(settings, IpReputationHandler.MESSAGE, IpReputationHandler::new, "ip-reputation agent");
+    AgentLauncher.main(args, IpReputationHandler.MESSAGE, IpReputationHandler::new, "ip-reputation agent");
   }
 
   /** Deploys the handler, then the server: NOTIFYs arriving at once find their handler. */

@@ -1,7 +1,5 @@
 package dev.spoa.examples.launcher;
 
-import dev.spoa.server.SpoaServerOptions;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -11,15 +9,16 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Everything the example launcher reads from its arguments, system properties and environment, in
- * one place (to be folded into vertx-config later). For each setting the first of these wins:
+ * How the example launcher deploys (role, instances, worker pool, cluster), read from its arguments,
+ * system properties and environment. The agent's own settings (SPOP server, TLS, metrics, log level)
+ * come from {@code conf/spoa.yaml} through {@link dev.spoa.config.SpoaConfigLoader}; {@code --host}
+ * and {@code --port} are kept as short forms of {@code --spoa.host=} and {@code --spoa.port=}.
+ * For each setting here the first of these wins:
  * {@code --name value} (or {@code --name=value}), {@code -Dspoa.name}, {@code SPOA_NAME}, the default.
  *
  * <table>
  *   <tr><th>argument</th><th>property / env</th><th>default</th></tr>
  *   <tr><td>--role all|front|handler</td><td>spoa.role / SPOA_ROLE</td><td>all</td></tr>
- *   <tr><td>--host</td><td>spoa.host / SPOA_HOST</td><td>127.0.0.1</td></tr>
- *   <tr><td>--port</td><td>spoa.port / SPOA_PORT</td><td>12345</td></tr>
  *   <tr><td>--server-instances</td><td>spoa.server-instances / SPOA_SERVER_INSTANCES</td><td>1</td></tr>
  *   <tr><td>--worker-pool-size N</td><td>spoa.worker-pool-size / SPOA_WORKER_POOL_SIZE</td><td>0 = handlers on the event loop</td></tr>
  *   <tr><td>--handler-instances</td><td>spoa.handler-instances / SPOA_HANDLER_INSTANCES</td><td>1, or the worker pool size</td></tr>
@@ -44,13 +43,12 @@ public final class AgentSettings {
     HANDLER
   }
 
-  private static final List<String> KEYS = List.of("role", "host", "port", "server-instances", "handler-instances",
+  /** The option names (also {@code -Dspoa.<name>} and {@code SPOA_<NAME>}). */
+  public static final List<String> KEYS = List.of("role", "server-instances", "handler-instances",
     "worker-pool-size", "cluster-host", "cluster-port", "cluster-members", "cluster-name", "cluster-config",
     "clustered", "node-name");
 
   public final Role role;
-  public final String host;
-  public final int port;
   public final int serverInstances;
   public final int handlerInstances;
   /** 0: handlers run on event loops; otherwise WORKER verticles on a named pool of this size. */
@@ -72,8 +70,6 @@ public final class AgentSettings {
 
   private AgentSettings(Function<String, String> lookup) {
     role = parse("role", lookup, "all", v -> Role.valueOf(v.toUpperCase(Locale.ROOT)));
-    host = lookup.apply("host") != null ? lookup.apply("host") : SpoaServerOptions.DEFAULT_HOST;
-    port = parse("port", lookup, String.valueOf(SpoaServerOptions.DEFAULT_PORT), AgentSettings::port);
     serverInstances = parse("server-instances", lookup, "1", AgentSettings::positive);
     workerPoolSize = parse("worker-pool-size", lookup, "0", v -> {
       int n = Integer.parseInt(v);
@@ -143,16 +139,13 @@ public final class AgentSettings {
   }
 
   public static String usage() {
-    return "usage: java -jar ip-reputation-agent.jar [--role all|front|handler] [--host H] [--port P]\n"
+    return "usage: java -jar ip-reputation-agent.jar [--conf conf/spoa.yaml] [--<section>.<key>=<value>]...\n"
+      + "         [--host H] [--port P] [--role all|front|handler]\n"
       + "         [--server-instances N] [--handler-instances N] [--worker-pool-size N]\n"
       + "         [--clustered] [--cluster-host H] [--cluster-port P] [--cluster-members h:p,h:p]\n"
       + "         [--cluster-name NAME] [--cluster-config cluster.xml] [--node-name NAME]\n"
-      + "  each option also as -Dspoa.<option> or SPOA_<OPTION> (e.g. SPOA_CLUSTER_MEMBERS)";
-  }
-
-  /** The server options of the front (and all-in-one) role. */
-  public SpoaServerOptions serverOptions() {
-    return new SpoaServerOptions().setHost(host).setPort(port);
+      + "  each option also as -Dspoa.<option> or SPOA_<OPTION> (e.g. SPOA_CLUSTER_MEMBERS);\n"
+      + "  agent settings: conf/spoa.yaml, SPOA_<KEY> / SPOA_METRICS_<KEY>, -Dspoa.<key>, --spoa.<key>=<value>";
   }
 
   public boolean runsServer() {
@@ -168,7 +161,7 @@ public final class AgentSettings {
     List<String> parts = new ArrayList<>();
     parts.add("role=" + name(role));
     if (runsServer()) {
-      parts.add("listen=" + host + ":" + port + " x" + serverInstances);
+      parts.add("server instances=" + serverInstances);
     }
     if (runsHandlers()) {
       parts.add("handlers=" + handlerInstances + (workerPoolSize > 0 ? " on worker pool of " + workerPoolSize : " on event loops"));

@@ -30,7 +30,9 @@ final class AgentProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
       "-Xmx256m", "-jar", jar.toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("SPOA_METRICS_ENABLED", "false"); // several agents on one host: no admin port clash
+    Process p = pb.start();
     return new AgentProcess(name, p, log);
   }
 

@@ -63,6 +63,7 @@ class DrainUnderLoadIT {
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
       "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("SPOA_PORT", String.valueOf(port));
+    pb.environment().put("SPOA_METRICS_PORT", String.valueOf(HaproxyProcess.freePort()));
     Process p = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!portOpen(port)) {
