@@ -1,6 +1,7 @@
 package dev.spoa.examples.iprep;
 
 import dev.spoa.examples.launcher.AgentLauncher;
+import dev.spoa.haproxy.SpoeTool;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.SpoaServerOptions;
@@ -8,8 +9,8 @@ import dev.spoa.server.SpoaServerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+
+import java.util.List;
 
 /**
  * The ip-reputation agent: {@code java -jar ip-reputation-agent.jar [--conf conf/spoa.yaml]} listens
@@ -24,12 +25,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class IpReputationAgent {
 
-  private static final Logger LOG = LoggerFactory.getLogger(IpReputationAgent.class);
-
   private IpReputationAgent() {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("haproxy-config")) {
+      // java -jar ip-reputation-agent.jar haproxy-config generate|validate ... (see docs/haproxy-config.md)
+      AgentLauncher.Arguments a = AgentLauncher.Arguments.split(new String[0]);
+      SpoaServerOptions options = AgentLauncher.loadConfig(a).serverOptions();
+      System.exit(SpoeTool.run(List.of(args).subList(1, args.length), System.out, System.err,
+        IpReputationHandler.spec(options)));
+    }
     AgentLauncher.main(args, IpReputationHandler.MESSAGE, IpReputationHandler::new, "ip-reputation agent");
   }
 

@@ -1,6 +1,9 @@
 package dev.spoa.examples.iprep;
 
+import dev.spoa.haproxy.AgentSpec;
+import dev.spoa.haproxy.SpoeMessageSpec;
 import dev.spoa.handler.SpoaHandler;
+import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.handler.SpoaRequest;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.Arg;
@@ -18,6 +21,17 @@ public final class IpReputationHandler implements SpoaHandler {
 
   public static final String MESSAGE = "check-client-ip";
   public static final String VARIABLE = "ip_score";
+
+  /** What this agent serves, for the HAProxy configuration tooling (generate, validate). */
+  public static AgentSpec spec(SpoaServerOptions options) {
+    return AgentSpec.builder("iprep")
+      .agentName("iprep-agent")
+      .varPrefix("iprep")
+      .message(SpoeMessageSpec.builder(MESSAGE).arg("ip", "src").event("on-frontend-http-request")
+        .sets(Scope.SESS, VARIABLE).build())
+      .options(options)
+      .build();
+  }
 
   @Override
   public Future<List<Action>> handle(SpoaRequest request) {

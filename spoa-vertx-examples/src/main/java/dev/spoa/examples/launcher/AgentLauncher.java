@@ -62,9 +62,9 @@ public final class AgentLauncher {
   }
 
   /** The command line split between the configuration and the launcher. */
-  record Arguments(Path confFile, List<String> configArgs, String[] launcherArgs) {
+  public record Arguments(Path confFile, List<String> configArgs, String[] launcherArgs) {
 
-    static Arguments split(String[] args) {
+    public static Arguments split(String[] args) {
       Path conf = null;
       List<String> config = new ArrayList<>();
       List<String> launcher = new ArrayList<>();
@@ -108,7 +108,7 @@ public final class AgentLauncher {
   }
 
   /** Reads the configuration once, leaving the launcher's own variables and properties out of it. */
-  static SpoaConfig loadConfig(Arguments a) {
+  public static SpoaConfig loadConfig(Arguments a) {
     Vertx reader = Vertx.vertx();
     try {
       return SpoaConfigLoader.load(reader, a.confFile(), filteredEnv(), filteredProps(), a.configArgs()).await();
