@@ -22,7 +22,8 @@ import java.util.Set;
  *   <li>{@code tls}: {@code enabled}, {@code certPath}, {@code keyPath}, {@code trustPath},
  *       {@code clientAuth} (NONE, REQUEST, REQUIRED);</li>
  *   <li>{@code metrics}: {@code enabled}, {@code host}, {@code port} of the admin HTTP port;</li>
- *   <li>{@code agent}: {@code instances}, {@code messages} (required for readiness), {@code logLevel};</li>
+ *   <li>{@code agent}: {@code instances}, {@code messages} (required for readiness), {@code logLevel},
+ *       {@code eventLoops};</li>
  *   <li>{@code cluster}: left to the launcher that clusters.</li>
  * </ul>
  * Every problem is collected and reported at once, naming the key and the expected form.
@@ -39,9 +40,10 @@ public final class SpoaConfig {
   private final int instances;
   private final List<String> messages;
   private final String logLevel;
+  private final int eventLoops;
 
   private SpoaConfig(JsonObject json, SpoaServerOptions serverOptions, SpoaAdminOptions adminOptions,
-                     boolean metricsEnabled, int instances, List<String> messages, String logLevel) {
+                     boolean metricsEnabled, int instances, List<String> messages, String logLevel, int eventLoops) {
     this.json = json;
     this.serverOptions = serverOptions;
     this.adminOptions = adminOptions;
@@ -49,6 +51,7 @@ public final class SpoaConfig {
     this.instances = instances;
     this.messages = messages;
     this.logLevel = logLevel;
+    this.eventLoops = eventLoops;
   }
 
   /** Checks and converts; strings (from the environment or the command line) are read as the key's type. */
@@ -99,6 +102,10 @@ public final class SpoaConfig {
     if (instances < 1) {
       problems.add("agent.instances: expected at least 1, got " + instances);
     }
+    int eventLoops = agent.getValue("eventLoops") instanceof Integer e ? e : 0;
+    if (eventLoops < 0) {
+      problems.add("agent.eventLoops: expected 0 (Vert.x's default, 2 per core) or more, got " + eventLoops);
+    }
     String level = agent.getValue("logLevel") instanceof String l ? l.toLowerCase(Locale.ROOT) : "info";
     if (!LOG_LEVELS.contains(level)) {
       problems.add("agent.logLevel: expected one of trace, debug, info, warn, error, got '" + level + "'");
@@ -108,7 +115,8 @@ public final class SpoaConfig {
     }
     List<String> messages = new ArrayList<>();
     agent.getJsonArray("messages", new JsonArray()).forEach(m -> messages.add(String.valueOf(m)));
-    return new SpoaConfig(json, server, admin, metrics.getBoolean("enabled", true), instances, List.copyOf(messages), level);
+    return new SpoaConfig(json, server, admin, metrics.getBoolean("enabled", true), instances, List.copyOf(messages), level,
+      eventLoops);
   }
 
   private static JsonObject section(JsonObject json, String name) {
@@ -218,7 +226,7 @@ public final class SpoaConfig {
       "keyPath", Type.STRING, "trustPath", Type.STRING, "clientAuth", Type.STRING);
     static final Map<String, Type> METRICS = Map.of("enabled", Type.BOOLEAN, "host", Type.STRING, "port", Type.INT);
     static final Map<String, Type> AGENT = Map.of("instances", Type.INT, "messages", Type.ARRAY,
-      "logLevel", Type.STRING);
+      "logLevel", Type.STRING, "eventLoops", Type.INT);
 
     /** The keys of SpoaServerOptions' JSON form, typed by their defaults. */
     private static Map<String, Type> spoaSchema() {
@@ -290,6 +298,11 @@ public final class SpoaConfig {
 
   public String logLevel() {
     return logLevel;
+  }
+
+  /** Event-loop threads of the Vert.x instance; 0: Vert.x's default (2 per core). */
+  public int eventLoops() {
+    return eventLoops;
   }
 
   /** The {@code cluster} section as given (empty when absent). */

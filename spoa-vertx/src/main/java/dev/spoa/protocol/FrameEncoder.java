@@ -26,7 +26,11 @@ public final class FrameEncoder {
   /** Encodes any frame model; the round-trip partner of {@link FrameDecoder#decode(Buffer)}. */
   public static Buffer encode(Frame frame) {
     if (frame instanceof AckFrame a) {
-      return actions(FrameType.ACK, a.flags(), a.streamId(), a.frameId(), a.actions());
+      Buffer out = start(24 * a.actions().size(), FrameType.ACK, a.flags(), a.streamId(), a.frameId());
+      for (Action action : a.actions()) {
+        appendAction(out, action);
+      }
+      return finish(out);
     }
     if (frame instanceof NotifyFrame n) {
       Buffer out = start(64, FrameType.NOTIFY, n.flags(), n.streamId(), n.frameId());
@@ -44,7 +48,37 @@ public final class FrameEncoder {
 
   /** An ACK (FIN) echoing a NOTIFY's ids. */
   public static Buffer ack(long streamId, long frameId, List<Action> actions) {
-    return actions(FrameType.ACK, Frame.FLAG_FIN, streamId, frameId, actions);
+    Buffer out = Buffer.buffer(MAX_HEADER_LENGTH + 24 * actions.size());
+    appendAck(out, streamId, frameId, actions);
+    return out;
+  }
+
+  /**
+   * Appends one whole ACK frame, length prefix included, to {@code out} (several frames may share a
+   * buffer that is written at once).
+   *
+   * @return the frame's length, i.e. the bytes after its 4-byte prefix
+   */
+  public static int appendAck(Buffer out, long streamId, long frameId, List<Action> actions) {
+    int start = out.length();
+    out.appendInt(0).appendByte((byte) FrameType.ACK.code()).appendInt(Frame.FLAG_FIN);
+    Varint.append(out, streamId);
+    Varint.append(out, frameId);
+    for (int i = 0; i < actions.size(); i++) {
+      appendAction(out, actions.get(i));
+    }
+    int length = out.length() - start - 4;
+    out.setInt(start, length);
+    return length;
+  }
+
+  /** The length {@link #appendAck} would give, without encoding anything. */
+  public static long ackLength(long streamId, long frameId, List<Action> actions) {
+    long length = 1 + 4 + Varint.size(streamId) + Varint.size(frameId);
+    for (int i = 0; i < actions.size(); i++) {
+      length += encodedSize(actions.get(i));
+    }
+    return length;
   }
 
   /**
@@ -112,14 +146,6 @@ public final class FrameEncoder {
     for (Map.Entry<String, TypedValue> e : entries.entrySet()) {
       appendString(out, e.getKey());
       appendTypedValue(out, e.getValue());
-    }
-    return finish(out);
-  }
-
-  private static Buffer actions(FrameType type, int flags, long streamId, long frameId, List<Action> actions) {
-    Buffer out = start(16 + 24 * actions.size(), type, flags, streamId, frameId);
-    for (int i = 0; i < actions.size(); i++) {
-      appendAction(out, actions.get(i));
     }
     return finish(out);
   }

@@ -138,7 +138,7 @@ public final class AgentLauncher {
     PrometheusMeterRegistry registry = config.metricsEnabled() ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
     SpoaMetrics metrics = registry == null ? SpoaMetrics.NOOP : new MicrometerSpoaMetrics(registry);
     List<SpoaServer> servers = new CopyOnWriteArrayList<>();
-    vertx(s, registry)
+    vertx(s, registry, config.eventLoops())
       .onSuccess(started::set)
       .compose(vertx -> deploy(vertx, s, config, messageName, handler, metrics, servers)
         .compose(v -> registry == null ? Future.succeededFuture() : SpoaAdminServer.create(vertx, config.adminOptions(),
@@ -165,16 +165,19 @@ public final class AgentLauncher {
   }
 
   /** A plain Vert.x, or a clustered one joined with {@link ClusterConfig#hazelcast(AgentSettings)}. */
-  public static Future<Vertx> vertx(AgentSettings s, PrometheusMeterRegistry registry) {
+  public static Future<Vertx> vertx(AgentSettings s, PrometheusMeterRegistry registry, int eventLoops) {
     VertxBuilder builder = Vertx.builder();
     if (registry != null) {
       builder.withMetrics(new MicrometerMetricsFactory(registry));
     }
-    if (!s.clustered) {
-      return Future.succeededFuture(builder.build());
+    VertxOptions options = new VertxOptions();
+    if (eventLoops > 0) {
+      options.setEventLoopPoolSize(eventLoops);
     }
-    VertxOptions options = new VertxOptions()
-      .setEventBusOptions(new EventBusOptions().setHost(s.clusterHost).setPort(0));
+    if (!s.clustered) {
+      return Future.succeededFuture(builder.with(options).build());
+    }
+    options.setEventBusOptions(new EventBusOptions().setHost(s.clusterHost).setPort(0));
     try {
       return builder.with(options)
         .withClusterManager(new HazelcastClusterManager(ClusterConfig.hazelcast(s)))
