@@ -18,7 +18,9 @@ haproxy=$(command -v haproxy || echo /usr/sbin/haproxy)
 [ -f "$jar" ] || { echo "build first: ./mvnw -B -DskipTests package" >&2; exit 1; }
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# only the main shell cleans up (command substitutions are subshells that would run the trap too)
+haproxy_pid=
+cleanup() { [ "$BASH_SUBSHELL" = 0 ] || return 0; for p in "${pids[@]}" $haproxy_pid; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }   # utime+stime of one process, in clock ticks
@@ -30,7 +32,7 @@ write_config() { # mode: ceiling | pipelining | default
   if [ "$mode" = pipelining ]; then spoe_opts="    no option async"; fi
   cat > "$work/haproxy.cfg" <<CFG
 global
-    maxconn 10000
+    maxconn 4000
 defaults
     mode http
     timeout connect 5s
@@ -68,7 +70,7 @@ SPOE
 wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # The agent runs for the whole benchmark (a warm JIT, like production); async allowed for "default".
-SPOA_PORT=$agent_port java -Dspoa.async=true -jar "$jar" > "$work/agent.log" 2>&1 &
+SPOA_PORT=$agent_port SPOA_METRICS_PORT=0 java -Dspoa.async=true -jar "$jar" > "$work/agent.log" 2>&1 &
 agent_pid=$!; pids+=("$agent_pid")
 wait_port $agent_port || { echo "agent did not start" >&2; exit 1; }
 
@@ -77,12 +79,14 @@ run() { # mode rep [rate]: one wrk run; prints a result line
   write_config "$mode"
   "$haproxy" -db -f "$work/haproxy.cfg" > "$work/haproxy.log" 2>&1 &
   local hp=$!
+  haproxy_pid=$hp
   wait_port $web
-  local args=(-t1 -c"$conns" -d"${secs}s" --latency)
-  if [ "$rate" != 0 ]; then args+=(-s "$here/pace.lua" -- $(( (rate + conns - 1) / conns ))); fi
+  local args=(-t1 -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$web/")
+  # paced: the script's arguments (requests/s per connection) follow the URL after "--"
+  if [ "$rate" != 0 ]; then args=(-s "$here/pace.lua" "${args[@]}" -- $(( (rate + conns - 1) / conns ))); fi
   local h0 a0 c0 h1 a1 c1 out
   h0=$(cpu_ticks $hp); a0=$(cpu_ticks $agent_pid); c0=$(awk '{print $14+$15+$16+$17}' /proc/$$/stat)
-  out=$(wrk "${args[@]}" "http://127.0.0.1:$web/" 2>&1)
+  out=$(wrk "${args[@]}" 2>&1) || { kill $hp; echo "wrk failed: $out" >&2; return 1; }
   h1=$(cpu_ticks $hp); a1=$(cpu_ticks $agent_pid); c1=$(awk '{print $14+$15+$16+$17}' /proc/$$/stat)
   kill $hp; wait $hp 2>/dev/null || true
   local rps p50 p99 reqs errors
