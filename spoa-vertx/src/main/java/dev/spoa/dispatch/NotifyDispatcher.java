@@ -75,11 +75,12 @@ public final class NotifyDispatcher {
    * The answer to a NOTIFY that is not dispatched because the global in-flight cap is reached:
    * every message falls back with reason OVERLOAD.
    */
-  public List<Action> overloaded(NotifyFrame notify) {
+  public List<Action> overloaded(String engineId, NotifyFrame notify) {
     Settings current = settings;
     List<Action> actions = List.of();
     for (SpoaMessage m : notify.messages()) {
-      actions = fallback(current, m.name(), FallbackReason.OVERLOAD, "global in-flight cap of "
+      actions = fallback(current, new SpoaRequest(engineId, notify.streamId(), notify.frameId(), m),
+        FallbackReason.OVERLOAD, "global in-flight cap of "
         + current.options().getMaxInFlight() + " reached").result();
     }
     return actions;
@@ -125,24 +126,24 @@ public final class NotifyDispatcher {
           metrics.messageHandled(name, System.nanoTime() - start);
           return Future.succeededFuture(r.actions());
         }
-        return fallback(current, name, FallbackReason.ERROR, "unexpected reply " + typeOf(reply.body()));
+        return fallback(current, req, FallbackReason.ERROR, "unexpected reply " + typeOf(reply.body()));
       }
       Throwable cause = ar.cause();
       if (cause instanceof ReplyException re) {
         switch (re.failureType()) {
           case NO_HANDLERS:
-            return fallback(current, name, FallbackReason.NO_HANDLER, "no handler registered");
+            return fallback(current, req, FallbackReason.NO_HANDLER, "no handler registered");
           case TIMEOUT:
-            return fallback(current, name, FallbackReason.TIMEOUT, "no reply within " + route.delivery().getSendTimeout() + " ms");
+            return fallback(current, req, FallbackReason.TIMEOUT, "no reply within " + route.delivery().getSendTimeout() + " ms");
           case RECIPIENT_FAILURE:
             if (isWireFailure(re)) {
-              return fallback(current, name, FallbackReason.ERROR, "the handler's node cannot read the request: "
+              return fallback(current, req, FallbackReason.ERROR, "the handler's node cannot read the request: "
                 + re.getMessage());
             }
-            return fallback(current, name, FallbackReason.HANDLER_FAILURE, "handler failed: " + re.getMessage());
+            return fallback(current, req, FallbackReason.HANDLER_FAILURE, "handler failed: " + re.getMessage());
           case ERROR:
             if (isWireFailure(re)) {
-              return fallback(current, name, FallbackReason.ERROR, "this node cannot read the handler's reply: "
+              return fallback(current, req, FallbackReason.ERROR, "this node cannot read the handler's reply: "
                 + re.getMessage());
             }
             break;
@@ -150,15 +151,17 @@ public final class NotifyDispatcher {
             break;
         }
       }
-      return fallback(current, name, FallbackReason.ERROR, String.valueOf(cause));
+      return fallback(current, req, FallbackReason.ERROR, String.valueOf(cause));
     });
   }
 
-  private Future<List<Action>> fallback(Settings current, String name, FallbackReason reason, String detail) {
+  private Future<List<Action>> fallback(Settings current, SpoaRequest req, FallbackReason reason, String detail) {
+    String name = req.messageName();
     metrics.fallback(name, reason);
     if (loggedFallbacks.size() < MAX_CACHED_NAMES && loggedFallbacks.add(name + '\0' + reason)) {
-      LOG.warn("message '{}' answered without its actions ({}): {}; further cases of this kind are only counted",
-        name, reason, detail);
+      LOG.warn("message '{}' answered without its actions ({}): {} [engine-id {}, stream-id {}, frame-id {}];"
+        + " further cases of this kind are only counted", name, reason, detail, req.engineId(), req.streamId(),
+        req.frameId());
     }
     return Future.succeededFuture(current.fallbackActions().get(reason.ordinal()));
   }

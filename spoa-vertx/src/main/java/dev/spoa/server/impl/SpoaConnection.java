@@ -289,7 +289,7 @@ final class SpoaConnection {
     updateReading();
     if (shared.inFlight.incrementAndGet() > server.options().getMaxInFlight()) {
       shared.inFlight.decrementAndGet();
-      onActions(notify, dispatcher.overloaded(notify), startNanos, false);
+      onActions(notify, dispatcher.overloaded(engineId, notify), startNanos, false);
       return;
     }
     dispatcher.dispatch(engineId, notify).onComplete(ar -> {
