@@ -9,10 +9,6 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -25,14 +21,17 @@ import java.util.UUID;
 public final class LoopbackCluster implements AutoCloseable {
 
   private final String name = "spoa-test-" + UUID.randomUUID();
-  private final List<Integer> ports = new ArrayList<>();
+  /**
+   * A block of ports below Linux's ephemeral range (32768+), so that no outgoing connection takes one
+   * between choosing and binding; Hazelcast moves to the next port of the block if one is taken.
+   */
+  private final int basePort = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(0, 500) * 20;
+  private final int portCount;
   private final List<Vertx> nodes = new ArrayList<>();
 
-  /** Reserves {@code size} Hazelcast ports: every node lists all of them as TCP-IP members. */
+  /** A cluster of up to {@code size} nodes: every node lists the whole port block as TCP-IP members. */
   public LoopbackCluster(int size) {
-    for (int i = 0; i < size; i++) {
-      ports.add(freePort());
-    }
+    this.portCount = size + 10;
   }
 
   /** Starts node {@code index} (0-based) and waits until it joined. */
@@ -43,13 +42,13 @@ public final class LoopbackCluster implements AutoCloseable {
     cfg.setProperty("hazelcast.wait.seconds.before.join", "0");
     cfg.setProperty("hazelcast.logging.type", "slf4j");
     NetworkConfig net = cfg.getNetworkConfig();
-    net.setPort(ports.get(index)).setPortAutoIncrement(false);
+    net.setPort(basePort + index).setPortAutoIncrement(true).setPortCount(portCount);
     net.getInterfaces().setEnabled(true).addInterface("127.0.0.1");
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true);
-    for (int p : ports) {
+    for (int p = basePort; p < basePort + portCount; p++) {
       join.getTcpIpConfig().addMember("127.0.0.1:" + p);
     }
     Vertx vertx = Vertx.builder()
@@ -80,14 +79,6 @@ public final class LoopbackCluster implements AutoCloseable {
     }
     for (int i = all.size() - 1; i >= 0; i--) {
       all.get(i).close().await();
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

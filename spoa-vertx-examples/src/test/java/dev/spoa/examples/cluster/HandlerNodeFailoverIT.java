@@ -75,7 +75,9 @@ class HandlerNodeFailoverIT {
   void killingAHandlerNodeMovesTrafficToTheSurvivorAndANewNodeTakesItsShare() throws Exception {
     int web = HaproxyProcess.freePort();
     int spoa = HaproxyProcess.freePort();
-    int[] hz = {HaproxyProcess.freePort(), HaproxyProcess.freePort(), HaproxyProcess.freePort(), HaproxyProcess.freePort()};
+    // Hazelcast ports below the ephemeral range (32768+): no outgoing connection can take one first
+    int base = 21_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(0, 400) * 10;
+    int[] hz = {base, base + 1, base + 2, base + 3};
     String members = "127.0.0.1:" + hz[0] + ",127.0.0.1:" + hz[1] + ",127.0.0.1:" + hz[2] + ",127.0.0.1:" + hz[3];
     String clusterName = "spoa-it-" + UUID.randomUUID();
 
