@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Soak: HAProxy 2.6 -> the example agent at a steady paced rate for a while, then checks that
+# nothing failed and nothing grew: requests, bad responses (not 200 or no Ip_score), heap after GC,
+# threads, file descriptors and agent connections at the start and the end.
+#   spoa-vertx-benchmarks/scripts/soak.sh [minutes=10] [requests/s=5000]
+# CI runs it for 1 minute. Exits non-zero on any failed request or growth beyond the tolerances.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+minutes=${1:-10}; rate=${2:-5000}; conns=50
+jar=$root/spoa-vertx-examples/target/ip-reputation-agent.jar
+work=$root/spoa-vertx-benchmarks/target/soak; mkdir -p "$work"
+web=18090; agent_port=18355; admin=19355
+heap_tolerance_mib=32; thread_tolerance=5; fd_tolerance=20
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+haproxy=$(command -v haproxy || echo /usr/sbin/haproxy)
+[ -f "$jar" ] || { echo "build first: ./mvnw -B -DskipTests package" >&2; exit 1; }
+
+pids=()
+cleanup() { [ "$BASH_SUBSHELL" = 0 ] || return 0; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+cat > "$work/spoe.conf" <<SPOE
+[iprep]
+spoe-agent iprep-agent
+    messages check-client-ip
+    option var-prefix iprep
+    option set-on-error error
+    option continue-on-error
+    timeout processing 500ms
+    timeout hello 2s
+    timeout idle 2m
+    use-backend spoe-iprep
+spoe-message check-client-ip
+    args ip=src
+    event on-frontend-http-request
+SPOE
+cat > "$work/haproxy.cfg" <<CFG
+global
+    maxconn 4000
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind 127.0.0.1:$web
+    filter spoe engine iprep config $work/spoe.conf
+    http-request return status 200 content-type text/plain string ok
+    http-after-response set-header Ip_score %[var(sess.iprep.ip_score)] if { var(sess.iprep.ip_score) -m found }
+backend spoe-iprep
+    mode tcp
+    timeout connect 5s
+    timeout server 3m
+    option spop-check
+    server agent1 127.0.0.1:$agent_port check inter 2s
+CFG
+
+SPOA_PORT=$agent_port SPOA_METRICS_PORT=$admin java -jar "$jar" > "$work/agent.log" 2>&1 &
+agent=$!; pids+=("$agent")
+wait_port $agent_port || { echo "soak: the agent did not start" >&2; exit 1; }
+"$haproxy" -db -f "$work/haproxy.cfg" > "$work/haproxy.log" 2>&1 &
+pids+=($!)
+wait_port $web || { echo "soak: HAProxy did not start" >&2; exit 1; }
+
+snapshot() { # heap MiB after GC, threads, fds, agent connections
+  jcmd "$agent" GC.run > /dev/null
+  local heap threads fds connections
+  heap=$(jcmd "$agent" GC.heap_info | awk '/used/ && /heap/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K,?/,"",v); printf "%d", v/1024; exit}}')
+  threads=$(awk '/^Threads:/ {print $2}' "/proc/$agent/status")
+  fds=$(ls "/proc/$agent/fd" | wc -l)
+  connections=$(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^spoa_connections_active / {printf "%d", $2}')
+  echo "$heap $threads $fds $connections"
+}
+
+per_conn=$(( (rate + conns - 1) / conns ))
+echo "soak: warming up 10 s"
+wrk -t1 -c$conns -d10s -s "$here/soak.lua" "http://127.0.0.1:$web/" -- $per_conn > /dev/null
+read -r heap0 threads0 fds0 conns0 < <(snapshot)
+echo "soak: start: heap ${heap0} MiB after GC, ${threads0} threads, ${fds0} fds, ${conns0} agent connections"
+echo "soak: ${minutes} min at ${rate} req/s"
+out=$(wrk -t1 -c$conns -d"${minutes}m" --latency -s "$here/soak.lua" "http://127.0.0.1:$web/" -- $per_conn)
+read -r heap1 threads1 fds1 conns1 < <(snapshot)
+echo "soak: end:   heap ${heap1} MiB after GC, ${threads1} threads, ${fds1} fds, ${conns1} agent connections"
+requests=$(awk '/requests in/ {print $1}' <<<"$out")
+bad=$(awk '/^soak-bad-responses/ {print $2}' <<<"$out")
+errors=$(awk '/Socket errors|Non-2xx/ {print}' <<<"$out")
+p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+echo "soak: ${requests} requests, ${bad} bad responses, p99 ${p99} ${errors}"
+
+fail=0
+[ "${bad:-1}" = 0 ] || { echo "soak: FAILED: $bad responses without the agent's verdict" >&2; fail=1; }
+[ -z "$errors" ] || { echo "soak: FAILED: $errors" >&2; fail=1; }
+[ $((heap1 - heap0)) -le $heap_tolerance_mib ] || { echo "soak: FAILED: heap grew by $((heap1 - heap0)) MiB" >&2; fail=1; }
+[ $((threads1 - threads0)) -le $thread_tolerance ] || { echo "soak: FAILED: threads grew by $((threads1 - threads0))" >&2; fail=1; }
+[ $((fds1 - fds0)) -le $fd_tolerance ] || { echo "soak: FAILED: file descriptors grew by $((fds1 - fds0))" >&2; fail=1; }
+[ $fail = 0 ] && echo "soak: OK (tolerances: heap +${heap_tolerance_mib} MiB, threads +${thread_tolerance}, fds +${fd_tolerance})"
+exit $fail
