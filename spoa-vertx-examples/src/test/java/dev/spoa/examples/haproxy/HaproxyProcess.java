@@ -34,11 +34,42 @@ public final class HaproxyProcess implements AutoCloseable {
   private final Path statsSocket;
   private final Path log;
 
+  /** Processes using {@link #dir} (a reload shares it); the last to close removes it. */
+  private final java.util.concurrent.atomic.AtomicInteger dirUsers;
+
   private HaproxyProcess(Process process, Path dir, Path statsSocket, Path log) {
+    this(process, dir, statsSocket, log, new java.util.concurrent.atomic.AtomicInteger(1));
+  }
+
+  private HaproxyProcess(Process process, Path dir, Path statsSocket, Path log,
+                         java.util.concurrent.atomic.AtomicInteger dirUsers) {
     this.process = process;
     this.dir = dir;
     this.statsSocket = statsSocket;
     this.log = log;
+    this.dirUsers = dirUsers;
+  }
+
+  /**
+   * Reloads as {@code haproxy -sf <pid>} does: a new process on the same configuration takes the
+   * listeners over and tells this one to finish its work and exit. Returns the new process (close
+   * both; each is stopped by its own pid).
+   */
+  public HaproxyProcess reload() throws IOException {
+    Path newLog = dir.resolve("haproxy-" + System.nanoTime() + ".log");
+    Process p = new ProcessBuilder(binary().toString(), "-db", "-f", dir.resolve("haproxy.cfg").toString(),
+      "-sf", String.valueOf(process.pid()))
+      .directory(dir.toFile())
+      .redirectErrorStream(true)
+      .redirectOutput(newLog.toFile())
+      .start();
+    dirUsers.incrementAndGet();
+    return new HaproxyProcess(p, dir, statsSocket, newLog, dirUsers);
+  }
+
+  /** Whether the process still runs (an old one exits by itself after a reload). */
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   /** The binary, or the test is skipped (outside CI) or fails (in CI). */
@@ -200,6 +231,9 @@ public final class HaproxyProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
+    }
+    if (dirUsers.decrementAndGet() > 0) {
+      return; // a reloaded process still uses the folder
     }
     try (var files = Files.walk(dir)) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());

@@ -1,0 +1,156 @@
+package dev.spoa.examples.iprep;
+
+import dev.spoa.examples.haproxy.HaproxyProcess;
+import dev.spoa.metrics.SpoaMetrics;
+import dev.spoa.server.SpoaServerOptions;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * HAProxy reloads ({@code haproxy -sf}) under load: each new process opens its own agent
+ * connections at once (a burst), the old one finishes and leaves. The agent must accept every
+ * connection, answer every NOTIFY, and see no protocol error; with pipelining only (async off,
+ * the default) no request loses its verdict.
+ */
+class HaproxyReloadTest {
+
+  private Vertx vertx;
+  private final List<HaproxyProcess> haproxies = new ArrayList<>();
+
+  static final class Counting implements SpoaMetrics {
+    final AtomicInteger opened = new AtomicInteger();
+    final AtomicInteger refused = new AtomicInteger();
+    final AtomicInteger received = new AtomicInteger();
+    final AtomicInteger completed = new AtomicInteger();
+    final Map<Integer, AtomicInteger> disconnectsSent = new ConcurrentHashMap<>();
+
+    @Override
+    public void connectionOpened() {
+      opened.incrementAndGet();
+    }
+
+    @Override
+    public void connectionRefused() {
+      refused.incrementAndGet();
+    }
+
+    @Override
+    public void notifyReceived() {
+      received.incrementAndGet();
+    }
+
+    @Override
+    public void notifyCompleted(long nanos) {
+      completed.incrementAndGet();
+    }
+
+    @Override
+    public void disconnectSent(int statusCode) {
+      disconnectsSent.computeIfAbsent(statusCode, k -> new AtomicInteger()).incrementAndGet();
+    }
+  }
+
+  @AfterEach
+  void tearDown() {
+    haproxies.forEach(HaproxyProcess::close);
+    if (vertx != null) {
+      vertx.close().await();
+    }
+  }
+
+  @Test
+  void reloadsUnderLoadKeepEveryVerdict() throws Exception {
+    HaproxyProcess.binary();
+    vertx = Vertx.vertx();
+    Counting metrics = new Counting();
+    int agentPort = HaproxyProcess.freePort();
+    int web = HaproxyProcess.freePort();
+    IpReputationAgent.deploy(vertx, new SpoaServerOptions().setPort(agentPort), metrics).await();
+    String cfg = Files.readString(HaproxyProcess.confDir().resolve("haproxy.cfg"))
+      .replace("127.0.0.1:8000", "127.0.0.1:" + web)
+      .replace("127.0.0.1:12345", "127.0.0.1:" + agentPort)
+      .replace("config conf/spoe-iprep.conf", "config @DIR@/spoe-iprep.conf");
+    String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"));
+    HaproxyProcess current = HaproxyProcess.start(cfg, web, "spoe-iprep.conf", spoe);
+    haproxies.add(current);
+
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web + "/"))
+      .timeout(Duration.ofSeconds(5)).build();
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger scored = new AtomicInteger();
+    AtomicInteger unscored = new AtomicInteger();
+    AtomicInteger httpErrors = new AtomicInteger();
+    List<Thread> clients = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      Thread th = new Thread(() -> {
+        while (running.get()) {
+          try {
+            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            (r.statusCode() == 200 && r.headers().firstValue("Ip_score").isPresent() ? scored : unscored).incrementAndGet();
+          } catch (Exception e) {
+            httpErrors.incrementAndGet(); // a keep-alive connection the old process closed: HTTP, not SPOE
+          }
+        }
+      }, "load-" + t);
+      th.start();
+      clients.add(th);
+    }
+    int reloads = 3;
+    try {
+      Thread.sleep(1000);
+      for (int i = 0; i < reloads; i++) {
+        int before = scored.get();
+        current = current.reload();
+        haproxies.add(current);
+        Thread.sleep(1500);
+        assertTrue(current.isAlive(), "the new HAProxy runs:\n" + current.log());
+        assertTrue(scored.get() > before, "verdicts keep coming after reload " + (i + 1));
+      }
+    } finally {
+      running.set(false);
+      for (Thread th : clients) {
+        th.join(10_000);
+      }
+    }
+    long deadline = System.currentTimeMillis() + 5000;
+    while (metrics.completed.get() < metrics.received.get() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    System.out.printf("reloads under load: %d reloads, %d agent connections opened, %d requests with a verdict,"
+        + " %d without, %d HTTP errors%n", reloads, metrics.opened.get(), scored.get(), unscored.get(), httpErrors.get());
+    assertEquals(0, metrics.refused.get(), "the agent accepted every connection of the bursts");
+    assertTrue(metrics.opened.get() > reloads, "each HAProxy process opened its own connections");
+    assertEquals(metrics.received.get(), metrics.completed.get(), "every NOTIFY answered");
+    assertEquals(Map.of(), nonZero(metrics.disconnectsSent), "no protocol error on any connection");
+    assertEquals(0, unscored.get(), "no request lost its verdict");
+    assertTrue(scored.get() > 500, "load ran: " + scored.get());
+  }
+
+  private static Map<Integer, Integer> nonZero(Map<Integer, AtomicInteger> sent) {
+    Map<Integer, Integer> out = new java.util.TreeMap<>();
+    sent.forEach((status, n) -> {
+      if (status != 0) {
+        out.put(status, n.get());
+      }
+    });
+    return out;
+  }
+}
