@@ -17,57 +17,19 @@ haproxy=$(command -v haproxy || echo /usr/sbin/haproxy)
 [ -x "$haproxy" ] || { echo "haproxy is missing: apt-get install haproxy" >&2; exit 1; }
 [ -f "$jar" ] || { echo "build first: ./mvnw -B -DskipTests package" >&2; exit 1; }
 
-pids=()
-# only the main shell cleans up (command substitutions are subshells that would run the trap too)
+source "$here/lib.sh"
 haproxy_pid=
-cleanup() { [ "$BASH_SUBSHELL" = 0 ] || return 0; for p in "${pids[@]}" $haproxy_pid; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }   # utime+stime of one process, in clock ticks
 hz=$(getconf CLK_TCK)
 
 write_config() { # mode: ceiling | pipelining | default
-  local mode=$1 filter="" spoe_opts=""
-  if [ "$mode" != ceiling ]; then filter="    filter spoe engine iprep config $work/spoe.conf"; fi
-  if [ "$mode" = pipelining ]; then spoe_opts="    no option async"; fi
-  cat > "$work/haproxy.cfg" <<CFG
-global
-    maxconn 4000
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-frontend fe
-    bind 127.0.0.1:$web
-$filter
-    http-request return status 200 content-type text/plain string ok
-    http-after-response set-header Ip_score %[var(sess.iprep.ip_score)] if { var(sess.iprep.ip_score) -m found }
-backend spoe-iprep
-    mode tcp
-    timeout connect 5s
-    timeout server 3m
-    server agent1 127.0.0.1:$agent_port
-CFG
-  cat > "$work/spoe.conf" <<SPOE
-[iprep]
-spoe-agent iprep-agent
-    messages check-client-ip
-    option var-prefix iprep
-    option set-on-error error
-    option continue-on-error
-$spoe_opts
-    timeout processing 500ms
-    timeout hello 2s
-    timeout idle 2m
-    use-backend spoe-iprep
-spoe-message check-client-ip
-    args ip=src
-    event on-frontend-http-request
-SPOE
+  local filter=yes spoe_opts=""
+  if [ "$1" = ceiling ]; then filter=no; fi
+  if [ "$1" = pipelining ]; then spoe_opts="    no option async"; fi
+  write_bench_config "$work" $web $agent_port $filter "$spoe_opts" "    server agent1 127.0.0.1:$agent_port"
 }
 
-wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # The agent runs for the whole benchmark (a warm JIT, like production); async allowed for "default".
 SPOA_PORT=$agent_port SPOA_METRICS_PORT=0 java -Dspoa.async=true -jar "$jar" > "$work/agent.log" 2>&1 &

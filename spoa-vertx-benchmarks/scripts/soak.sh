@@ -16,46 +16,10 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 haproxy=$(command -v haproxy || echo /usr/sbin/haproxy)
 [ -f "$jar" ] || { echo "build first: ./mvnw -B -DskipTests package" >&2; exit 1; }
 
-pids=()
-cleanup() { [ "$BASH_SUBSHELL" = 0 ] || return 0; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+source "$here/lib.sh"
 
-cat > "$work/spoe.conf" <<SPOE
-[iprep]
-spoe-agent iprep-agent
-    messages check-client-ip
-    option var-prefix iprep
-    option set-on-error error
-    option continue-on-error
-    timeout processing 500ms
-    timeout hello 2s
-    timeout idle 2m
-    use-backend spoe-iprep
-spoe-message check-client-ip
-    args ip=src
-    event on-frontend-http-request
-SPOE
-cat > "$work/haproxy.cfg" <<CFG
-global
-    maxconn 4000
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-frontend fe
-    bind 127.0.0.1:$web
-    filter spoe engine iprep config $work/spoe.conf
-    http-request return status 200 content-type text/plain string ok
-    http-after-response set-header Ip_score %[var(sess.iprep.ip_score)] if { var(sess.iprep.ip_score) -m found }
-backend spoe-iprep
-    mode tcp
-    timeout connect 5s
-    timeout server 3m
-    option spop-check
-    server agent1 127.0.0.1:$agent_port check inter 2s
-CFG
+write_bench_config "$work" $web $agent_port yes "" "    option spop-check
+    server agent1 127.0.0.1:$agent_port check inter 2s"
 
 SPOA_PORT=$agent_port SPOA_METRICS_PORT=$admin java -jar "$jar" > "$work/agent.log" 2>&1 &
 agent=$!; pids+=("$agent")
