@@ -9,12 +9,12 @@ import java.nio.charset.StandardCharsets;
  * Test helper: hex vectors written as in spop-spec.md, e.g. {@code 00000007 67 00000001 05 01} or
  * {@code 03"GET"}: hex digit pairs (spaces anywhere between pairs) and "quoted ascii" segments.
  */
-final class Hex {
+public final class Hex {
 
   private Hex() {
   }
 
-  static byte[] bytes(String spec) {
+  public static byte[] bytes(String spec) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int i = 0;
     while (i < spec.length()) {

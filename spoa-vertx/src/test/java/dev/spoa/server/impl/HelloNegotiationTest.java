@@ -2,6 +2,7 @@ package dev.spoa.server.impl;
 
 import dev.spoa.protocol.Frame;
 import dev.spoa.protocol.FrameDecoder;
+import dev.spoa.protocol.Hex;
 import dev.spoa.protocol.FrameType;
 import dev.spoa.protocol.KvFrame;
 import dev.spoa.protocol.SpopException;
@@ -10,7 +11,6 @@ import dev.spoa.protocol.TypedValue;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -77,22 +77,7 @@ class HelloNegotiationTest {
 
   /** Hex digit pairs and "quoted ascii", as written in spop-spec.md. */
   private static byte[] hex(String spec) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int i = 0;
-    while (i < spec.length()) {
-      char c = spec.charAt(i);
-      if (Character.isWhitespace(c)) {
-        i++;
-      } else if (c == '"') {
-        int close = spec.indexOf('"', i + 1);
-        out.writeBytes(spec.substring(i + 1, close).getBytes(StandardCharsets.US_ASCII));
-        i = close + 1;
-      } else {
-        out.write(Character.digit(c, 16) << 4 | Character.digit(spec.charAt(i + 1), 16));
-        i += 2;
-      }
-    }
-    return out.toByteArray();
+    return Hex.bytes(spec);
   }
 
   // ---- the normal case ----
