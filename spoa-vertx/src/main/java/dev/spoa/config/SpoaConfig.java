@@ -226,7 +226,7 @@ public final class SpoaConfig {
       "keyPath", Type.STRING, "trustPath", Type.STRING, "clientAuth", Type.STRING);
     static final Map<String, Type> METRICS = Map.of("enabled", Type.BOOLEAN, "host", Type.STRING, "port", Type.INT);
     static final Map<String, Type> AGENT = Map.of("instances", Type.INT, "messages", Type.ARRAY,
-      "logLevel", Type.STRING, "eventLoops", Type.INT);
+      "logLevel", Type.STRING, "eventLoops", Type.INT, "nativeTransport", Type.BOOLEAN);
 
     /** The keys of SpoaServerOptions' JSON form, typed by their defaults. */
     private static Map<String, Type> spoaSchema() {
@@ -298,6 +298,11 @@ public final class SpoaConfig {
 
   public String logLevel() {
     return logLevel;
+  }
+
+  /** Whether to use the native transport (epoll) when it is on the classpath; NIO otherwise. */
+  public boolean nativeTransport() {
+    return json.getJsonObject("agent").getBoolean("nativeTransport", false);
   }
 
   /** Event-loop threads of the Vert.x instance; 0: Vert.x's default (2 per core). */

@@ -138,7 +138,7 @@ public final class AgentLauncher {
     PrometheusMeterRegistry registry = config.metricsEnabled() ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
     SpoaMetrics metrics = registry == null ? SpoaMetrics.NOOP : new MicrometerSpoaMetrics(registry);
     List<SpoaServer> servers = new CopyOnWriteArrayList<>();
-    vertx(s, registry, config.eventLoops())
+    vertx(s, registry, config.eventLoops(), config.nativeTransport())
       .onSuccess(started::set)
       .compose(vertx -> deploy(vertx, s, config, messageName, handler, metrics, servers)
         .compose(v -> registry == null ? Future.succeededFuture() : SpoaAdminServer.create(vertx, config.adminOptions(),
@@ -151,6 +151,8 @@ public final class AgentLauncher {
           LOG.info("{}: {} handler(s) for '{}' registered{}", what, s.handlerInstances, messageName,
             s.clustered ? " cluster-wide" : "");
         }
+        Vertx running = started.get();
+        LOG.info("{}: {} transport", what, running != null && running.isNativeTransportEnabled() ? "native (epoll)" : "NIO");
         if (s.runsServer()) {
           SpoaServerOptions o = config.serverOptions();
           LOG.info("{} listening on {}", what, o.getUnixSocketPath() != null ? "unix:" + o.getUnixSocketPath()
@@ -165,12 +167,13 @@ public final class AgentLauncher {
   }
 
   /** A plain Vert.x, or a clustered one joined with {@link ClusterConfig#hazelcast(AgentSettings)}. */
-  public static Future<Vertx> vertx(AgentSettings s, PrometheusMeterRegistry registry, int eventLoops) {
+  public static Future<Vertx> vertx(AgentSettings s, PrometheusMeterRegistry registry, int eventLoops,
+                                   boolean nativeTransport) {
     VertxBuilder builder = Vertx.builder();
     if (registry != null) {
       builder.withMetrics(new MicrometerMetricsFactory(registry));
     }
-    VertxOptions options = new VertxOptions();
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(nativeTransport);
     if (eventLoops > 0) {
       options.setEventLoopPoolSize(eventLoops);
     }
