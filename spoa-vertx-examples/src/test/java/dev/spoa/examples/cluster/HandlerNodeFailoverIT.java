@@ -97,28 +97,8 @@ class HandlerNodeFailoverIT {
     h2.awaitLog("registered cluster-wide", 60);
     front.awaitLog("Members {size:3", 30);
 
-    String cfg = String.join("\n",
-      "global",
-      "    stats socket @STATS_SOCKET@ mode 600 level admin",
-      "defaults",
-      "    mode http",
-      "    timeout connect 5s",
-      "    timeout client 30s",
-      "    timeout server 30s",
-      "frontend fe_web",
-      "    bind 127.0.0.1:" + web,
-      "    filter spoe engine iprep config @DIR@/spoe-iprep.conf",
-      "    http-request return status 200 content-type text/plain string ok",
-      "    http-after-response set-header Ip_score %[var(sess.iprep.ip_score)] if { var(sess.iprep.ip_score) -m found }",
-      "    http-after-response set-header Node %[var(txn.iprep.node)] if { var(txn.iprep.node) -m found }",
-      "    http-after-response set-header Spoe_error %[var(txn.iprep.error)] if { var(txn.iprep.error) -m found }",
-      "backend spoe-iprep",
-      "    mode tcp",
-      "    timeout connect 5s",
-      "    timeout server 3m",
-      "    option spop-check",
-      "    server front 127.0.0.1:" + spoa + " check inter 500ms",
-      "");
+    String cfg = HaproxyProcess.iprepLoadConfig(web, List.of("Node"),
+      "server front 127.0.0.1:" + spoa + " check inter 500ms");
     String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"));
     haproxy = HaproxyProcess.start(cfg, web, "spoe-iprep.conf", spoe);
     assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "front", "UP", "L7OK", Duration.ofSeconds(10)));

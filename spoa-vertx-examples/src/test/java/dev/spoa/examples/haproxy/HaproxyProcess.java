@@ -145,6 +145,46 @@ public final class HaproxyProcess implements AutoCloseable {
     return h;
   }
 
+  /**
+   * An HAProxy configuration for load tests: a frontend on {@code webPort} that answers every request
+   * itself after the SPOE filter of {@code conf/spoe-iprep.conf} (written as {@code @DIR@/spoe-iprep.conf})
+   * asked the agents; responses carry {@code Ip_score} and, when set, {@code Spoe_error} and the
+   * variables named in {@code extraHeaders} (header name = txn variable name after the prefix).
+   * The SPOE backend has {@code option spop-check} and the given server lines.
+   */
+  public static String iprepLoadConfig(int webPort, List<String> extraHeaders, String... serverLines) {
+    List<String> lines = new java.util.ArrayList<>(List.of(
+      "global",
+      "    stats socket @STATS_SOCKET@ mode 600 level admin",
+      "defaults",
+      "    mode http",
+      "    timeout connect 5s",
+      "    timeout client 30s",
+      "    timeout server 30s",
+      "frontend fe_web",
+      "    bind 127.0.0.1:" + webPort,
+      "    filter spoe engine iprep config @DIR@/spoe-iprep.conf",
+      "    http-request return status 200 content-type text/plain string ok",
+      "    http-after-response set-header Ip_score %[var(sess.iprep.ip_score)] if { var(sess.iprep.ip_score) -m found }"));
+    for (String h : extraHeaders) {
+      String v = h.toLowerCase(java.util.Locale.ROOT);
+      lines.add("    http-after-response set-header " + h + " %[var(txn.iprep." + v + ")] if { var(txn.iprep." + v + ") -m found }");
+    }
+    lines.add("    http-after-response set-header Spoe_error %[var(txn.iprep.error)] if { var(txn.iprep.error) -m found }");
+    lines.addAll(List.of(
+      "backend spoe-iprep",
+      "    mode tcp",
+      "    balance roundrobin",
+      "    timeout connect 5s",
+      "    timeout server 3m",
+      "    option spop-check"));
+    for (String server : serverLines) {
+      lines.add("    " + server);
+    }
+    lines.add("");
+    return String.join("\n", lines);
+  }
+
   private static boolean portOpen(int port) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 200);

@@ -98,29 +98,9 @@ class DrainUnderLoadIT {
     for (int i = 0; i < 2; i++) {
       agents[i] = startAgent(ports[i]);
     }
-    String cfg = String.join("\n",
-      "global",
-      "    stats socket @STATS_SOCKET@ mode 600 level admin",
-      "defaults",
-      "    mode http",
-      "    timeout connect 5s",
-      "    timeout client 30s",
-      "    timeout server 30s",
-      "frontend fe_web",
-      "    bind 127.0.0.1:" + web,
-      "    filter spoe engine iprep config @DIR@/spoe-iprep.conf",
-      "    http-request return status 200 content-type text/plain string ok",
-      "    http-after-response set-header Ip_score %[var(sess.iprep.ip_score)] if { var(sess.iprep.ip_score) -m found }",
-      "    http-after-response set-header Spoe_error %[var(txn.iprep.error)] if { var(txn.iprep.error) -m found }",
-      "backend spoe-iprep",
-      "    mode tcp",
-      "    balance roundrobin",
-      "    timeout connect 5s",
-      "    timeout server 3m",
-      "    option spop-check",
-      "    server agent1 127.0.0.1:" + ports[0] + " check inter 300ms fall 2 rise 2",
-      "    server agent2 127.0.0.1:" + ports[1] + " check inter 300ms fall 2 rise 2",
-      "");
+    String cfg = HaproxyProcess.iprepLoadConfig(web, List.of(),
+      "server agent1 127.0.0.1:" + ports[0] + " check inter 300ms fall 2 rise 2",
+      "server agent2 127.0.0.1:" + ports[1] + " check inter 300ms fall 2 rise 2");
     String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"));
     haproxy = HaproxyProcess.start(cfg, web, "spoe-iprep.conf", spoe);
     for (int i = 0; i < 2; i++) {
