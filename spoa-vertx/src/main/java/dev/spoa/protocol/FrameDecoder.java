@@ -66,7 +66,7 @@ public final class FrameDecoder {
   private static Map<String, TypedValue> readKvList(SpopReader r) {
     Map<String, TypedValue> entries = new LinkedHashMap<>();
     while (r.hasRemaining()) {
-      String key = r.readString("key");
+      String key = r.readName("key");
       if (key.isEmpty()) {
         throw new SpopException(SpopStatus.INVALID_FRAME, "empty key in KV list");
       }
@@ -79,9 +79,10 @@ public final class FrameDecoder {
     if (!r.hasRemaining()) {
       return Collections.emptyList();
     }
-    List<SpoaMessage> messages = new ArrayList<>(1);
+    SpoaMessage first = null;
+    List<SpoaMessage> messages = null;
     while (r.hasRemaining()) {
-      String name = r.readString("message name");
+      String name = r.readName("message name");
       int nbArgs = r.readU8("NB-ARGS");
       // Each argument takes at least two bytes (empty name, NULL): refuse counts the frame cannot hold.
       if (nbArgs * 2 > r.remaining()) {
@@ -90,12 +91,21 @@ public final class FrameDecoder {
       }
       Arg[] args = new Arg[nbArgs];
       for (int i = 0; i < nbArgs; i++) {
-        String argName = r.readString("argument name");
+        String argName = r.readName("argument name");
         args[i] = new Arg(argName, readTypedValue(r));
       }
-      messages.add(new SpoaMessage(name, List.of(args)));
+      SpoaMessage message = new SpoaMessage(name, List.of(args));
+      if (first == null) {
+        first = message;
+      } else {
+        if (messages == null) {
+          messages = new ArrayList<>();
+          messages.add(first);
+        }
+        messages.add(message);
+      }
     }
-    return messages;
+    return messages == null ? List.of(first) : List.copyOf(messages); // immutable: NotifyFrame keeps it as is
   }
 
   private static List<Action> readActions(SpopReader r) {
@@ -118,7 +128,7 @@ public final class FrameDecoder {
       if (scope == null) {
         throw new SpopException(SpopStatus.INVALID_FRAME, "unknown variable scope " + scopeCode);
       }
-      String name = r.readString("variable name");
+      String name = r.readName("variable name");
       TypedValue value = type == Action.Type.SET_VAR ? readTypedValue(r) : null;
       actions.add(Action.decoded(type, scope, name, value));
     }

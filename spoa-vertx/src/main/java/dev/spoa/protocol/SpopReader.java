@@ -84,9 +84,10 @@ final class SpopReader {
     return (int) len;
   }
 
-  String readString(String what) {
+  /** A string that names something (message, argument, key, variable): repeated ones are shared. */
+  String readName(String what) {
     int len = readLength(what);
-    String s = len == 0 ? "" : buf.getString(pos, pos + len);
+    String s = len == 0 ? "" : NameTable.get(buf, pos, len);
     pos += len;
     return s;
   }
