@@ -9,7 +9,12 @@ import dev.spoa.protocol.NotifyFrame;
 import dev.spoa.protocol.SpoaMessage;
 import dev.spoa.protocol.Variable;
 import dev.spoa.server.SpoaServerOptions;
+import dev.spoa.handler.SpoaHandlers;
+import io.vertx.core.Completable;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -23,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sends each message of a NOTIFY as one event-bus request to the address of its name and gathers
@@ -38,12 +44,13 @@ public final class NotifyDispatcher {
   private static final int MAX_CACHED_NAMES = 1024;
 
   private final EventBus eventBus;
+  private final LocalHandlers localHandlers;
   private final SpoaMetrics metrics;
   private final Set<String> loggedFallbacks = ConcurrentHashMap.newKeySet();
   /** Replaced whole when the options change, so that a dispatch sees one consistent set. */
   private volatile Settings settings;
 
-  private record Route(String address, DeliveryOptions delivery) {
+  private record Route(String address, DeliveryOptions delivery, long timeoutNanos) {
   }
 
   /** The options and what is derived from them: routes per message name, fallback actions per reason. */
@@ -62,6 +69,7 @@ public final class NotifyDispatcher {
   public NotifyDispatcher(Vertx vertx, SpoaServerOptions options, SpoaMetrics metrics) {
     SpoaCodecs.register(vertx);
     this.eventBus = vertx.eventBus();
+    this.localHandlers = LocalHandlers.of(vertx);
     this.metrics = metrics;
     this.settings = Settings.of(options);
   }
@@ -86,19 +94,22 @@ public final class NotifyDispatcher {
     return actions;
   }
 
-  /** The actions for the ACK of {@code notify}; always succeeds. */
-  public Future<List<Action>> dispatch(String engineId, NotifyFrame notify) {
+  /**
+   * The actions for the ACK of {@code notify}; always succeeds. Called on the connection's context;
+   * {@code deadlines} are the connection's, for direct calls.
+   */
+  public Future<List<Action>> dispatch(String engineId, NotifyFrame notify, Deadlines deadlines) {
     Settings current = settings;
     List<SpoaMessage> messages = notify.messages();
     if (messages.size() == 1) {
-      return request(current, new SpoaRequest(engineId, notify.streamId(), notify.frameId(), messages.get(0)));
+      return request(current, new SpoaRequest(engineId, notify.streamId(), notify.frameId(), messages.get(0)), deadlines);
     }
     if (messages.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
     List<Future<List<Action>>> parts = new ArrayList<>(messages.size());
     for (SpoaMessage m : messages) {
-      parts.add(request(current, new SpoaRequest(engineId, notify.streamId(), notify.frameId(), m)));
+      parts.add(request(current, new SpoaRequest(engineId, notify.streamId(), notify.frameId(), m), deadlines));
     }
     return Future.all(parts).map(all -> {
       List<Action> actions = new ArrayList<>();
@@ -115,10 +126,18 @@ public final class NotifyDispatcher {
     });
   }
 
-  private Future<List<Action>> request(Settings current, SpoaRequest req) {
+  private Future<List<Action>> request(Settings current, SpoaRequest req, Deadlines deadlines) {
     String name = req.messageName();
     Route route = route(current, name);
     long start = System.nanoTime();
+    if (current.options().isDirectDispatch()) {
+      LocalHandlers.Registration local = localHandlers.pick(route.address());
+      if (local != null) {
+        DirectCall call = new DirectCall(current, req, route, deadlines, start);
+        call.invoke(local);
+        return call.answer.future();
+      }
+    }
     return eventBus.<Object>request(route.address(), req, route.delivery()).transform(ar -> {
       if (ar.succeeded()) {
         Message<Object> reply = ar.result();
@@ -155,6 +174,92 @@ public final class NotifyDispatcher {
     });
   }
 
+  /**
+   * One message handed to a handler of this Vert.x instance without the event bus: the handler runs
+   * on its own context, its outcome comes back to the connection's, and the connection's
+   * {@link Deadlines} stand in for the event bus's reply timeout. It is its own task for both
+   * context hops and its own listener of the handler's future: nothing else is allocated per call.
+   */
+  private final class DirectCall extends Deadlines.Entry implements Handler<Void>, Completable<List<Action>> {
+    final Promise<List<Action>> answer = Promise.promise();
+    final Settings settings;
+    final SpoaRequest request;
+    final Route route;
+    final Deadlines deadlines;
+    final Context caller;
+    final long start;
+    /** Set until the handler is called; null afterwards, when the task means "back on the caller". */
+    LocalHandlers.Registration target;
+    List<Action> result;
+    Throwable failure;
+
+    DirectCall(Settings settings, SpoaRequest request, Route route, Deadlines deadlines, long start) {
+      this.settings = settings;
+      this.request = request;
+      this.route = route;
+      this.deadlines = deadlines;
+      this.caller = Vertx.currentContext();
+      this.start = start;
+    }
+
+    void invoke(LocalHandlers.Registration handler) {
+      deadlines.add(this, start + route.timeoutNanos());
+      target = handler;
+      if (handler.context() == caller) {
+        callHandler();
+      } else {
+        handler.context().runOnContext(this);
+      }
+    }
+
+    private void callHandler() {
+      LocalHandlers.Registration handler = target;
+      target = null;
+      SpoaHandlers.call(handler.handler(), request).onComplete(this);
+    }
+
+    /** The handler's outcome, on whatever thread it completed. */
+    @Override
+    public void complete(List<Action> result, Throwable failure) {
+      this.result = result;
+      this.failure = failure;
+      if (Vertx.currentContext() == caller) {
+        answered();
+      } else {
+        caller.runOnContext(this);
+      }
+    }
+
+    @Override
+    public void handle(Void v) {
+      if (target != null) {
+        callHandler(); // on the handler's context
+      } else {
+        answered(); // back on the connection's
+      }
+    }
+
+    private void answered() {
+      if (answer.future().isComplete()) {
+        return; // too late: the deadline answered already
+      }
+      deadlines.remove(this);
+      if (failure == null) {
+        metrics.messageHandled(request.messageName(), System.nanoTime() - start);
+        answer.complete(result == null ? List.of() : result);
+      } else {
+        answer.complete(fallback(settings, request, FallbackReason.HANDLER_FAILURE, "handler failed: " + failure)
+          .result());
+      }
+    }
+
+    @Override
+    void expired() {
+      answer.complete(fallback(settings, request, FallbackReason.TIMEOUT,
+        "no reply within " + route.delivery().getSendTimeout() + " ms").result());
+    }
+  }
+
   private Future<List<Action>> fallback(Settings current, SpoaRequest req, FallbackReason reason, String detail) {
     String name = req.messageName();
     metrics.fallback(name, reason);
@@ -183,8 +288,9 @@ public final class NotifyDispatcher {
     Route r = current.routes().get(name);
     if (r == null) {
       SpoaServerOptions options = current.options();
-      r = new Route(options.getHandlerAddressPrefix() + name,
-        new DeliveryOptions().setSendTimeout(options.getHandlerTimeout(name)));
+      long timeout = options.getHandlerTimeout(name);
+      r = new Route(options.getHandlerAddressPrefix() + name, new DeliveryOptions().setSendTimeout(timeout),
+        TimeUnit.MILLISECONDS.toNanos(timeout));
       if (current.routes().size() < MAX_CACHED_NAMES) {
         current.routes().put(name, r);
       }

@@ -1,5 +1,6 @@
 package dev.spoa.handler;
 
+import dev.spoa.dispatch.LocalHandlers;
 import dev.spoa.dispatch.SpoaCodecs;
 import dev.spoa.dispatch.SpoaRequestCodec;
 import dev.spoa.dispatch.WireVersionException;
@@ -56,8 +57,10 @@ public final class SpoaHandlers {
   public static Future<MessageConsumer<SpoaRequest>> register(Vertx vertx, String addressPrefix, String messageName,
                                                               SpoaHandler handler) {
     SpoaCodecs.register(vertx);
-    MessageConsumer<SpoaRequest> consumer = vertx.eventBus().consumer(addressPrefix + messageName,
-      msg -> invoke(handler, msg));
+    String address = addressPrefix + messageName;
+    MessageConsumer<SpoaRequest> consumer = vertx.eventBus().consumer(address, msg -> invoke(handler, msg));
+    // for servers with directDispatch: the same handler on the same context, without the event bus
+    LocalHandlers.of(vertx).add(address, vertx.getOrCreateContext(), handler, consumer);
     return consumer.completion().map(consumer);
   }
 
@@ -86,6 +89,19 @@ public final class SpoaHandlers {
     });
   }
 
+  /**
+   * Calls {@code handler} on the current context; a throw or a missing future becomes a failed
+   * future, so that every call has an outcome.
+   */
+  public static Future<List<Action>> call(SpoaHandler handler, SpoaRequest request) {
+    try {
+      Future<List<Action>> result = handler.handle(request);
+      return result != null ? result : Future.failedFuture(new NullPointerException("handler returned no future"));
+    } catch (Exception e) { // also checked exceptions thrown past the signature (Kotlin, sneaky throws)
+      return Future.failedFuture(e);
+    }
+  }
+
   private static void invoke(SpoaHandler handler, Message<SpoaRequest> msg) {
     if (msg.headers().contains(PROBE_HEADER)) {
       msg.reply(SpoaReply.EMPTY); // readiness probe: answered by the consumer, the handler is not called
@@ -103,15 +119,7 @@ public final class SpoaHandlers {
       msg.fail(SpoaCodecs.MALFORMED_WIRE_FORM, SpoaRequestCodec.NAME + ": unreadable request: " + e);
       return;
     }
-    Future<List<Action>> result;
-    try {
-      result = handler.handle(request);
-      if (result == null) {
-        result = Future.failedFuture(new NullPointerException("handler returned no future"));
-      }
-    } catch (Exception e) { // also checked exceptions thrown past the signature (Kotlin, sneaky throws)
-      result = Future.failedFuture(e);
-    }
+    Future<List<Action>> result = call(handler, request);
     result.onComplete(ar -> {
       if (ar.succeeded()) {
         List<Action> actions = ar.result();

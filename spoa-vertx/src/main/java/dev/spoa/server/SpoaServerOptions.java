@@ -54,6 +54,8 @@ public class SpoaServerOptions extends NetServerOptions {
   public static final long DEFAULT_MAX_CONNECTION_AGE = 0;
   public static final double DEFAULT_MAX_CONNECTION_AGE_JITTER = 0.3;
   public static final long DEFAULT_DRAIN_IDLE_TIMEOUT = 1_000;
+  /** Off: every message goes over the event bus (see {@link #setDirectDispatch(boolean)}). */
+  public static final boolean DEFAULT_DIRECT_DISPATCH = false;
 
   private int maxFrameSize;
   private int maxInFlightPerConnection;
@@ -72,6 +74,7 @@ public class SpoaServerOptions extends NetServerOptions {
   private long maxConnectionAge;
   private double maxConnectionAgeJitter;
   private long drainIdleTimeout;
+  private boolean directDispatch;
   private Map<String, Long> handlerTimeouts;
   private String fallbackVariable;
   private String ackOverflowVariable;
@@ -104,6 +107,7 @@ public class SpoaServerOptions extends NetServerOptions {
     maxConnectionAge = other.maxConnectionAge;
     maxConnectionAgeJitter = other.maxConnectionAgeJitter;
     drainIdleTimeout = other.drainIdleTimeout;
+    directDispatch = other.directDispatch;
     handlerTimeouts = new LinkedHashMap<>(other.handlerTimeouts);
     fallbackVariable = other.fallbackVariable;
     ackOverflowVariable = other.ackOverflowVariable;
@@ -142,6 +146,7 @@ public class SpoaServerOptions extends NetServerOptions {
       setMaxConnectionAgeJitter(json.getDouble("maxConnectionAgeJitter"));
     }
     setDrainIdleTimeout(longOr(json, "drainIdleTimeout", drainIdleTimeout));
+    setDirectDispatch(boolOr(json, "directDispatch", directDispatch));
     JsonObject timeouts = json.getJsonObject("handlerTimeouts");
     if (timeouts != null) {
       for (String name : timeouts.fieldNames()) {
@@ -184,6 +189,7 @@ public class SpoaServerOptions extends NetServerOptions {
     maxConnectionAge = DEFAULT_MAX_CONNECTION_AGE;
     maxConnectionAgeJitter = DEFAULT_MAX_CONNECTION_AGE_JITTER;
     drainIdleTimeout = DEFAULT_DRAIN_IDLE_TIMEOUT;
+    directDispatch = DEFAULT_DIRECT_DISPATCH;
     handlerTimeouts = new LinkedHashMap<>();
     fallbackVariable = null;
     ackOverflowVariable = null;
@@ -211,6 +217,7 @@ public class SpoaServerOptions extends NetServerOptions {
       .put("maxConnectionAge", maxConnectionAge)
       .put("maxConnectionAgeJitter", maxConnectionAgeJitter)
       .put("drainIdleTimeout", drainIdleTimeout)
+      .put("directDispatch", directDispatch)
       .put("handlerTimeouts", new JsonObject(new LinkedHashMap<>(handlerTimeouts)))
       .put("fallbackVariable", fallbackVariable)
       .put("ackOverflowVariable", ackOverflowVariable)
@@ -324,6 +331,23 @@ public class SpoaServerOptions extends NetServerOptions {
       throw new IllegalArgumentException("maxReassembledSize must be at least " + MIN_FRAME_SIZE + ", got " + maxReassembledSize);
     }
     this.maxReassembledSize = maxReassembledSize;
+    return this;
+  }
+
+  public boolean isDirectDispatch() {
+    return directDispatch;
+  }
+
+  /**
+   * Whether to call the handlers registered in this Vert.x instance (with {@code SpoaHandlers} or
+   * {@code SpoaHandlerVerticle}) directly instead of through the event bus: the same contexts
+   * (event loop or worker), deadlines and fallbacks, without the event bus's message objects and
+   * reply timer. Names without a handler in this instance still go over the event bus (clustered
+   * handler nodes). Off by default: the event bus is the design's seam (interceptors, Vert.x
+   * event-bus metrics, tracing, raw consumers); docs/performance.md measures what it costs.
+   */
+  public SpoaServerOptions setDirectDispatch(boolean directDispatch) {
+    this.directDispatch = directDispatch;
     return this;
   }
 

@@ -1,5 +1,6 @@
 package dev.spoa.server.impl;
 
+import dev.spoa.dispatch.Deadlines;
 import dev.spoa.dispatch.NotifyDispatcher;
 import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.protocol.Action;
@@ -44,6 +45,9 @@ final class SpoaConnection {
 
   private enum State { AWAIT_HELLO, READY, DRAINING, CLOSED }
 
+  /** The first allocation of a turn's ACK batch is sized from the ACKs in flight, up to this. */
+  private static final int MAX_BATCH_CAPACITY_HINT = 16 * 1024;
+
   private final SpoaServerImpl server;
   private final NetSocket socket;
   private final NotifyDispatcher dispatcher;
@@ -51,6 +55,7 @@ final class SpoaConnection {
   private final AgentState shared;
   private final Vertx vertx;
   private final Context context;
+  private final Deadlines deadlines;
   private RecordParser parser;
 
   private State state = State.AWAIT_HELLO;
@@ -100,6 +105,7 @@ final class SpoaConnection {
     this.shared = server.shared();
     this.vertx = Vertx.currentContext().owner();
     this.context = Vertx.currentContext();
+    this.deadlines = new Deadlines(vertx);
     this.maxFrameSize = Math.min(server.options().getMaxFrameSize(), server.options().getMaxFrameSizeBeforeHello());
   }
 
@@ -292,9 +298,9 @@ final class SpoaConnection {
       onActions(notify, dispatcher.overloaded(engineId, notify), startNanos, false);
       return;
     }
-    dispatcher.dispatch(engineId, notify).onComplete(ar -> {
+    dispatcher.dispatch(engineId, notify, deadlines).onComplete((actions, failure) -> {
       // The dispatcher never fails; an empty ACK covers the impossible case all the same.
-      onActions(notify, ar.succeeded() ? ar.result() : List.of(), startNanos, true);
+      onActions(notify, failure == null ? actions : List.of(), startNanos, true);
     });
   }
 
@@ -378,12 +384,14 @@ final class SpoaConnection {
    * write (one syscall instead of one per ACK), each frame whole, in completion order.
    */
   private void sendAck(NotifyFrame notify, List<Action> actions) {
+    long length = FrameEncoder.ackLength(notify.streamId(), notify.frameId(), actions);
     if (ackBatch == null) {
-      ackBatch = Buffer.buffer(256);
+      // room for this ACK and as many more as are in flight, the most that can join it in this turn
+      ackBatch = Buffer.buffer((int) Math.min(MAX_BATCH_CAPACITY_HINT, (4 + length) * (inFlight + 1)));
       context.runOnContext(flushAcks);
     }
     int before = ackBatch.length();
-    if (FrameEncoder.ackLength(notify.streamId(), notify.frameId(), actions) <= maxFrameSize) {
+    if (length <= maxFrameSize) {
       FrameEncoder.appendAck(ackBatch, notify.streamId(), notify.frameId(), actions);
       metrics.frameSent(FrameType.ACK);
     } else {

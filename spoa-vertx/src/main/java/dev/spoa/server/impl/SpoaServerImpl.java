@@ -154,7 +154,8 @@ public final class SpoaServerImpl implements SpoaServer {
   static final Set<String> LIVE_KEYS = Set.of("handlerTimeout", "handlerTimeouts", "fallbackVariable",
     "ackOverflowVariable", "maxInFlight", "maxInFlightPerConnection", "maxConnections", "helloTimeout",
     "connectionIdleTimeout", "maxConnectionAge", "maxConnectionAgeJitter", "shutdownTimeout", "drainIdleTimeout",
-    "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "pipelining", "fragmentation", "async");
+    "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "pipelining", "fragmentation", "async",
+    "directDispatch");
 
   @Override
   public synchronized Future<Set<String>> updateOptions(SpoaServerOptions newOptions) {
