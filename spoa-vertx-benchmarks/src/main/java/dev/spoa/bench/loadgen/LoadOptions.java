@@ -3,7 +3,7 @@ package dev.spoa.bench.loadgen;
 import java.util.List;
 
 /** Command-line options of {@link SpopLoadGenerator}. */
-record LoadOptions(String host, int port, int connections, int depth, boolean haproxy3x, boolean largeMessage,
+public record LoadOptions(String host, int port, int connections, int depth, boolean haproxy3x, boolean largeMessage,
                    long ratePerSecond, long durationSeconds, long warmupSeconds, String expect) {
 
   static final String USAGE = String.join("\n",
@@ -19,7 +19,7 @@ record LoadOptions(String host, int port, int connections, int depth, boolean ha
     "  --warmup S         seconds before measuring (5)",
     "  --expect E         ip_score=20 (check each ACK sets it) or none (20 by default)");
 
-  static LoadOptions parse(List<String> args) {
+  public static LoadOptions parse(List<String> args) {
     String host = "127.0.0.1";
     int port = 12345;
     int connections = 8;

@@ -54,7 +54,7 @@ public final class SpopLoadGenerator {
   private volatile boolean measuring;
   private volatile boolean stopping;
 
-  SpopLoadGenerator(Vertx vertx, LoadOptions options) throws Exception {
+  public SpopLoadGenerator(Vertx vertx, LoadOptions options) throws Exception {
     this.vertx = vertx;
     this.options = options;
     List<Arg> args = new ArrayList<>();
@@ -101,7 +101,7 @@ public final class SpopLoadGenerator {
   }
 
   /** Runs the load and returns the result. */
-  JsonObject run() throws Exception {
+  public JsonObject run() throws Exception {
     List<Conn> conns = new ArrayList<>();
     NetClient client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
     for (int i = 0; i < options.connections(); i++) {
