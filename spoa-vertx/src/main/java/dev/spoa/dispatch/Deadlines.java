@@ -48,7 +48,7 @@ public final class Deadlines {
     tail = entry;
     if (timerId < 0) {
       arm(deadlineNanos);
-    } else if (deadlineNanos < timerDeadlineNanos) { // a shorter per-message timeout than those before
+    } else if (deadlineNanos - timerDeadlineNanos < 0) { // a shorter per-message timeout than those before
       vertx.cancelTimer(timerId);
       arm(deadlineNanos);
     }
@@ -89,7 +89,8 @@ public final class Deadlines {
   private void onTimer() {
     timerId = -1;
     long now = System.nanoTime();
-    long earliest = Long.MAX_VALUE;
+    long earliest = 0; // of the calls left (nanoTime values compare by their difference)
+    boolean left = false;
     List<Entry> overdue = null;
     for (Entry e = head; e != null; ) {
       Entry following = e.next;
@@ -99,12 +100,13 @@ public final class Deadlines {
           overdue = new ArrayList<>();
         }
         overdue.add(e);
-      } else {
-        earliest = Math.min(earliest, e.deadlineNanos);
+      } else if (!left || e.deadlineNanos - earliest < 0) {
+        earliest = e.deadlineNanos;
+        left = true;
       }
       e = following;
     }
-    if (head != null) {
+    if (left) {
       arm(earliest);
     }
     if (overdue != null) {

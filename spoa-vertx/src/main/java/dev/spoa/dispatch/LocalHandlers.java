@@ -48,6 +48,7 @@ public final class LocalHandlers implements Shareable {
   /** Records {@code handler}, served on {@code context}, until {@code consumer} is unregistered. */
   public void add(String address, Context context, SpoaHandler handler, MessageConsumer<?> consumer) {
     Registration registration = new Registration(context, handler, consumer);
+    prune(address); // the end handler may have been replaced by the consumer's owner
     byAddress.merge(address, new Registration[] {registration}, (old, one) -> {
       Registration[] grown = Arrays.copyOf(old, old.length + 1);
       grown[old.length] = registration;
@@ -69,6 +70,13 @@ public final class LocalHandlers implements Shareable {
       registrations = byAddress.get(address);
     }
     return null;
+  }
+
+  private void prune(String address) {
+    byAddress.computeIfPresent(address, (k, old) -> {
+      Registration[] kept = Arrays.stream(old).filter(r -> r.consumer().isRegistered()).toArray(Registration[]::new);
+      return kept.length == 0 ? null : kept;
+    });
   }
 
   private void remove(String address, Registration registration) {

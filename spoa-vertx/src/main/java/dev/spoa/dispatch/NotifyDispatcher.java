@@ -42,6 +42,8 @@ public final class NotifyDispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(NotifyDispatcher.class);
   /** Message names come from the network: bound the caches keyed by them. */
   private static final int MAX_CACHED_NAMES = 1024;
+  /** Direct-call deadlines are nanoTime values: a "practically infinite" timeout is capped at a day. */
+  private static final long MAX_DIRECT_TIMEOUT_MILLIS = TimeUnit.DAYS.toMillis(1);
 
   private final EventBus eventBus;
   private final LocalHandlers localHandlers;
@@ -208,19 +210,34 @@ public final class NotifyDispatcher {
       if (handler.context() == caller) {
         callHandler();
       } else {
-        handler.context().runOnContext(this);
+        try {
+          handler.context().runOnContext(this);
+        } catch (RuntimeException e) { // e.g. the worker pool of an undeployed verticle refuses the task
+          complete(null, e);
+        }
       }
     }
 
     private void callHandler() {
       LocalHandlers.Registration handler = target;
       target = null;
-      SpoaHandlers.call(handler.handler(), request).onComplete(this);
+      try {
+        SpoaHandlers.call(handler.handler(), request).onComplete(this);
+      } catch (Throwable t) { // an Error from the handler: still one answer
+        complete(null, t);
+      }
     }
 
     /** The handler's outcome, on whatever thread it completed. */
     @Override
     public void complete(List<Action> result, Throwable failure) {
+      if (failure == null && result != null) {
+        try {
+          result = List.copyOf(result); // on the handler's thread: it may reuse its list afterwards
+        } catch (NullPointerException e) {
+          failure = new NullPointerException("handler returned a null action");
+        }
+      }
       this.result = result;
       this.failure = failure;
       if (Vertx.currentContext() == caller) {
@@ -255,8 +272,10 @@ public final class NotifyDispatcher {
 
     @Override
     void expired() {
-      answer.complete(fallback(settings, request, FallbackReason.TIMEOUT,
-        "no reply within " + route.delivery().getSendTimeout() + " ms").result());
+      if (!answer.future().isComplete()) { // an answer that came back while other calls expired wins
+        answer.complete(fallback(settings, request, FallbackReason.TIMEOUT,
+          "no reply within " + route.delivery().getSendTimeout() + " ms").result());
+      }
     }
   }
 
@@ -290,7 +309,7 @@ public final class NotifyDispatcher {
       SpoaServerOptions options = current.options();
       long timeout = options.getHandlerTimeout(name);
       r = new Route(options.getHandlerAddressPrefix() + name, new DeliveryOptions().setSendTimeout(timeout),
-        TimeUnit.MILLISECONDS.toNanos(timeout));
+        TimeUnit.MILLISECONDS.toNanos(Math.min(timeout, MAX_DIRECT_TIMEOUT_MILLIS)));
       if (current.routes().size() < MAX_CACHED_NAMES) {
         current.routes().put(name, r);
       }

@@ -35,6 +35,8 @@ public final class SpoaHandlers {
   static final String PROBE_HEADER = "spoa-probe";
 
   private static final Logger LOG = LoggerFactory.getLogger(SpoaHandlers.class);
+  /** Shared by every reply: the event bus only reads it (Message.reply(Object) makes a new one each time). */
+  private static final DeliveryOptions REPLY = new DeliveryOptions();
 
   private SpoaHandlers() {
   }
@@ -103,10 +105,6 @@ public final class SpoaHandlers {
   }
 
   private static void invoke(SpoaHandler handler, Message<SpoaRequest> msg) {
-    if (msg.headers().contains(PROBE_HEADER)) {
-      msg.reply(SpoaReply.EMPTY); // readiness probe: answered by the consumer, the handler is not called
-      return;
-    }
     SpoaRequest request;
     try {
       request = msg.body(); // from another node: decoded here, lazily
@@ -119,16 +117,19 @@ public final class SpoaHandlers {
       msg.fail(SpoaCodecs.MALFORMED_WIRE_FORM, SpoaRequestCodec.NAME + ": unreadable request: " + e);
       return;
     }
-    Future<List<Action>> result = call(handler, request);
-    result.onComplete(ar -> {
-      if (ar.succeeded()) {
-        List<Action> actions = ar.result();
-        msg.reply(actions == null || actions.isEmpty() ? SpoaReply.EMPTY : new SpoaReply(actions));
+    // Probes carry no arguments; reading the headers of other requests would allocate them for nothing.
+    if (request.message().args().isEmpty() && msg.headers().contains(PROBE_HEADER)) {
+      msg.reply(SpoaReply.EMPTY, REPLY); // readiness probe: answered by the consumer, the handler is not called
+      return;
+    }
+    call(handler, request).onComplete((actions, failure) -> {
+      if (failure == null) {
+        msg.reply(actions == null || actions.isEmpty() ? SpoaReply.EMPTY : new SpoaReply(actions), REPLY);
       } else {
-        Throwable t = ar.cause();
-        LOG.debug("handler for {} failed", request.messageName(), t);
-        msg.fail(HANDLER_FAILURE, String.valueOf(t));
+        LOG.debug("handler for {} failed", request.messageName(), failure);
+        msg.fail(HANDLER_FAILURE, String.valueOf(failure));
       }
     });
   }
+
 }

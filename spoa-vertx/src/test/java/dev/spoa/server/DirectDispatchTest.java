@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -122,17 +123,24 @@ class DirectDispatchTest {
   }
 
   @Test
-  void failingThrowingAndSilentHandlersStillYieldOneAckEach() {
+  void failingThrowingErringAndSilentHandlersStillYieldOneAckEach() {
     SpoaHandlers.register(vertx, "fails", req -> Future.failedFuture("injected")).await();
     SpoaHandlers.register(vertx, "throws", req -> {
       throw new IllegalStateException("injected");
     }).await();
     SpoaHandlers.register(vertx, "null", req -> null).await();
+    SpoaHandlers.register(vertx, "error", req -> {
+      throw new AssertionError("injected");
+    }).await();
+    SpoaHandlers.register(vertx, "null-action", req -> Future.succeededFuture(Arrays.asList(OK, null))).await();
     Promise<List<Action>> late = Promise.promise();
     SpoaHandlers.register(vertx, "late", req -> late.future()).await();
     assertEquals(List.of(fallback(FallbackReason.HANDLER_FAILURE)), client.notify(1, 1, SpoaMessage.of("fails")).await().actions());
     assertEquals(List.of(fallback(FallbackReason.HANDLER_FAILURE)), client.notify(3, 1, SpoaMessage.of("throws")).await().actions());
     assertEquals(List.of(fallback(FallbackReason.HANDLER_FAILURE)), client.notify(5, 1, SpoaMessage.of("null")).await().actions());
+    assertEquals(List.of(fallback(FallbackReason.HANDLER_FAILURE)), client.notify(9, 1, SpoaMessage.of("error")).await().actions());
+    assertEquals(List.of(fallback(FallbackReason.HANDLER_FAILURE)),
+      client.notify(11, 1, SpoaMessage.of("null-action")).await().actions());
     assertEquals(List.of(fallback(FallbackReason.TIMEOUT)), client.notify(7, 1, SpoaMessage.of("late")).await().actions());
     late.complete(List.of(OK)); // after its deadline: ignored
     assertExactlyOneAckEach();

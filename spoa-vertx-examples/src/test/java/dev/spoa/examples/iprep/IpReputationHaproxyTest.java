@@ -2,6 +2,7 @@ package dev.spoa.examples.iprep;
 
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.handler.SpoaHandlerVerticle;
+import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.metrics.FallbackReason;
 import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.SpoaServerOptions;
@@ -152,6 +153,22 @@ class IpReputationHaproxyTest {
     startHaproxy(true);
     List<Optional<String>> scores = requests(4, 500);
     assertEquals(500, scores.stream().filter(s -> s.equals(Optional.of("20"))).count(), haproxy.log());
+  }
+
+  @Test
+  void withDirectDispatchEveryResponseCarriesTheScoreWithoutTheEventBus() throws Exception {
+    AtomicInteger busRequests = new AtomicInteger();
+    vertx.eventBus().addOutboundInterceptor(ctx -> {
+      if (ctx.message().address().equals(SpoaHandlers.address(IpReputationHandler.MESSAGE))) {
+        busRequests.incrementAndGet();
+      }
+      ctx.next();
+    });
+    IpReputationAgent.deploy(vertx, agentOptions().setDirectDispatch(true), metrics).await();
+    startHaproxy(true);
+    List<Optional<String>> scores = requests(4, 1000);
+    assertEquals(1000, scores.stream().filter(s -> s.equals(Optional.of("20"))).count(), haproxy.log());
+    assertEquals(0, busRequests.get(), "the local handler was called directly");
   }
 
   @Test

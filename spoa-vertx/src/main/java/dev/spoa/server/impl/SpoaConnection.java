@@ -46,7 +46,7 @@ final class SpoaConnection {
   private enum State { AWAIT_HELLO, READY, DRAINING, CLOSED }
 
   /** The first allocation of a turn's ACK batch is sized from the ACKs in flight, up to this. */
-  private static final int MAX_BATCH_CAPACITY_HINT = 16 * 1024;
+  private static final int MAX_BATCH_CAPACITY_HINT = 2048;
 
   private final SpoaServerImpl server;
   private final NetSocket socket;
