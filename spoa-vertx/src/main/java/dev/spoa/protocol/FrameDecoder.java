@@ -89,12 +89,17 @@ public final class FrameDecoder {
         throw new SpopException(SpopStatus.INVALID_FRAME, "message " + name + " announces " + nbArgs
           + " arguments but only " + r.remaining() + " bytes are left");
       }
-      Arg[] args = new Arg[nbArgs];
-      for (int i = 0; i < nbArgs; i++) {
-        String argName = r.readName("argument name");
-        args[i] = new Arg(argName, readTypedValue(r));
+      List<Arg> args;
+      if (nbArgs == 1) { // the usual case: no array to copy into the list
+        args = List.of(readArg(r));
+      } else {
+        Arg[] all = new Arg[nbArgs];
+        for (int i = 0; i < nbArgs; i++) {
+          all[i] = readArg(r);
+        }
+        args = List.of(all);
       }
-      SpoaMessage message = new SpoaMessage(name, List.of(args));
+      SpoaMessage message = new SpoaMessage(name, args);
       if (first == null) {
         first = message;
       } else {
@@ -106,6 +111,11 @@ public final class FrameDecoder {
       }
     }
     return messages == null ? List.of(first) : List.copyOf(messages); // immutable: NotifyFrame keeps it as is
+  }
+
+  private static Arg readArg(SpopReader r) {
+    String argName = r.readName("argument name");
+    return new Arg(argName, readTypedValue(r));
   }
 
   private static List<Action> readActions(SpopReader r) {

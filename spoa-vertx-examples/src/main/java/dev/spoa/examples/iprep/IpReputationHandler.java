@@ -7,6 +7,7 @@ import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.handler.SpoaRequest;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.Arg;
+import dev.spoa.protocol.DataType;
 import dev.spoa.protocol.Scope;
 import io.vertx.core.Future;
 
@@ -33,13 +34,37 @@ public final class IpReputationHandler implements SpoaHandler {
       .build();
   }
 
+  /** The possible answers are few and immutable: built once, shared by every request. */
+  private static final Future<List<Action>> NO_SCORE = Future.succeededFuture(List.of());
+  private static final Future<List<Action>> LOOPBACK_SCORE = score(20);
+  private static final Future<List<Action>> OTHER_SCORE = score(10);
+
+  private static Future<List<Action>> score(int score) {
+    return Future.succeededFuture(List.of(Action.setVar(Scope.SESS, VARIABLE, score)));
+  }
+
   @Override
   public Future<List<Action>> handle(SpoaRequest request) {
     Arg ip = request.message().argOrNull("ip");
     if (ip == null || ip.isNull()) {
-      return Future.succeededFuture(List.of()); // no address (e.g. a unix-socket client): no score
+      return NO_SCORE; // no address (e.g. a unix-socket client): no score
     }
-    int score = ip.asInetAddress().isLoopbackAddress() ? 20 : 10;
-    return Future.succeededFuture(List.of(Action.setVar(Scope.SESS, VARIABLE, score)));
+    if (ip.type() != DataType.IPV4 && ip.type() != DataType.IPV6) {
+      throw new IllegalArgumentException("argument ip is a " + ip.type() + ", not an address (HAProxy: args ip=src)");
+    }
+    return isLoopback(ip.asBytes()) ? LOOPBACK_SCORE : OTHER_SCORE;
+  }
+
+  /** 127.0.0.0/8 or ::1, from the 4 or 16 address bytes (no InetAddress to build on every request). */
+  private static boolean isLoopback(byte[] address) {
+    if (address.length == 4) {
+      return address[0] == 127;
+    }
+    for (int i = 0; i < 15; i++) {
+      if (address[i] != 0) {
+        return false;
+      }
+    }
+    return address[15] == 1;
   }
 }

@@ -66,6 +66,12 @@ class IpReputationHandlerTest {
   }
 
   @Test
+  void anArgumentThatIsNotAnAddressGetsNoScore() {
+    // 16 bytes, the length of an IPv6 address: still refused, by its type
+    assertEquals(List.of(), check(Arg.of("ip", TypedValue.ofString("0000000000000001"))));
+  }
+
+  @Test
   void noAddressNoScore() {
     assertEquals(List.of(), check(Arg.of("ip", TypedValue.NULL)));
     assertEquals(List.of(), check(Arg.of("other", TypedValue.ofString("x"))));
