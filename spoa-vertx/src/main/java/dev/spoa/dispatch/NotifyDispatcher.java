@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sends each message of a NOTIFY as one event-bus request to the address of its name and gathers
- * the replies, in message order, into the actions of one ACK. The returned future never fails: a
+ * the replies, in message order, into the actions of one ACK (with {@code directDispatch}, a handler
+ * registered in this Vert.x instance is called directly instead). The returned future never fails: a
  * message whose handler is missing, fails or misses its deadline contributes no actions, or only
  * the fallback variable when one is configured (logged once per message name and cause, and
  * counted).
@@ -180,7 +181,7 @@ public final class NotifyDispatcher {
    * One message handed to a handler of this Vert.x instance without the event bus: the handler runs
    * on its own context, its outcome comes back to the connection's, and the connection's
    * {@link Deadlines} stand in for the event bus's reply timeout. It is its own task for both
-   * context hops and its own listener of the handler's future: nothing else is allocated per call.
+   * context hops and its own listener of the handler's future, so a call allocates no lambdas.
    */
   private final class DirectCall extends Deadlines.Entry implements Handler<Void>, Completable<List<Action>> {
     final Promise<List<Action>> answer = Promise.promise();
