@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Decodes SPOP frames from their bytes. Pure: no I/O, no state. Decoding is strict and bounded:
+ * Decodes SPOP frames from their bytes. Pure: no I/O, and no state that shows in a result (decoded
+ * names come from a bounded shared cache, {@code NameTable}). Decoding is strict and bounded:
  * every length and count is checked against what is left of the frame before anything is
  * allocated, and any violation throws a {@link SpopException} with the status to disconnect with.
  */
