@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: wrk -> HAProxy 2.6 -> ip-reputation agent, against the same HAProxy
-# configuration without the SPOE filter (the ceiling), in one run, interleaved repetitions, medians.
+# configuration without the SPOE filter (the ceiling), in one run, interleaved repetitions, medians;
+# SPOE modes: pipelining, default (pipelining + async) and serial (neither).
 #   spoa-vertx-benchmarks/scripts/e2e-bench.sh [seconds=10] [repetitions=3] [connections=50]
 # Needs: wrk, haproxy, and the built agent (./mvnw -B -DskipTests package). Loopback only.
 # Prints a table and writes the raw lines to target/bench/e2e-results.txt.
@@ -23,10 +24,12 @@ haproxy_pid=
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }   # utime+stime of one process, in clock ticks
 hz=$(getconf CLK_TCK)
 
-write_config() { # mode: ceiling | pipelining | default
+write_config() { # mode: ceiling | pipelining | default | serial
   local filter=yes spoe_opts=""
   if [ "$1" = ceiling ]; then filter=no; fi
   if [ "$1" = pipelining ]; then spoe_opts="    no option async"; fi
+  # one NOTIFY at a time per connection: HAProxy opens more connections instead
+  if [ "$1" = serial ]; then spoe_opts=$'    no option pipelining\n    no option async'; fi
   write_bench_config "$work" $web $agent_port $filter "$spoe_opts" "    server agent1 127.0.0.1:$agent_port"
 }
 
@@ -64,22 +67,24 @@ run() { # mode rep [rate]: one wrk run; prints a result line
   echo "$line" | tee -a "$results"
 }
 
-echo "warming up the agent (${secs}s)..."
-run default 0 > /dev/null
+# warm-up: every SPOE mode once, so that the measured runs do not pay for the JIT (its threads
+# count in the agent's CPU)
+echo "warming up the agent ($((3 * secs))s)..."
+for mode in pipelining default serial; do run $mode 0 > /dev/null; done
 : > "$results"
 for rep in $(seq 1 "$reps"); do
-  for mode in ceiling pipelining default; do run $mode "$rep"; done
+  for mode in ceiling pipelining default serial; do run $mode "$rep"; done
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 field() { grep "^$1 " "$results" | grep " rate=0 " | sed -E "s/.* $2=([0-9.]+).*/\1/" | median; }
 echo
 printf "%-11s %10s %12s %12s %10s\n" mode "req/s" "haproxy us" "agent us" "wrk us"
-for mode in ceiling pipelining default; do
+for mode in ceiling pipelining default serial; do
   printf "%-11s %10s %12s %12s %10s\n" $mode "$(field $mode rps)" "$(field $mode haproxy_us)" "$(field $mode agent_us)" "$(field $mode wrk_us)"
 done
 ceil=$(field ceiling rps)
-for mode in pipelining default; do
+for mode in pipelining default serial; do
   awk -v a="$(field $mode rps)" -v c="$ceil" -v m=$mode 'BEGIN { printf "%s: %.2f x the ceiling\n", m, a/c }'
 done
 
