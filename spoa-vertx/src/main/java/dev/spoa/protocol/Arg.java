@@ -49,4 +49,8 @@ public record Arg(String name, TypedValue value) {
   public InetAddress asInetAddress() {
     return value.asInetAddress();
   }
+
+  public int asIpv4() {
+    return value.asIpv4();
+  }
 }

@@ -154,6 +154,17 @@ public final class TypedValue {
     return bytes.clone();
   }
 
+  /**
+   * An IPV4 address as a big-endian int (192.0.2.7 is {@code 0xC0000207}), without allocating: for
+   * lookups in tables keyed by address.
+   */
+  public int asIpv4() {
+    if (type != DataType.IPV4) {
+      throw wrongType("an IPv4 address");
+    }
+    return (bytes[0] & 0xFF) << 24 | (bytes[1] & 0xFF) << 16 | (bytes[2] & 0xFF) << 8 | (bytes[3] & 0xFF);
+  }
+
   /** The address of an IPV4 or IPV6. */
   public InetAddress asInetAddress() {
     if (type != DataType.IPV4 && type != DataType.IPV6) {

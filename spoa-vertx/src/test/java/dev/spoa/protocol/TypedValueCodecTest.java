@@ -117,6 +117,8 @@ class TypedValueCodecTest {
     assertEquals(DataType.IPV4, v.type());
     assertEquals(InetAddress.getByName("127.0.0.1"), v.asInetAddress());
     assertEquals(DataType.IPV4, TypedValue.ofAddress(InetAddress.getByName("10.1.2.3")).type());
+    assertEquals(0x7F000001, v.asIpv4());
+    assertEquals(0xC0000207, TypedValue.ofAddress(InetAddress.getByName("192.0.2.7")).asIpv4());
   }
 
   @Test

@@ -7,7 +7,6 @@ import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.handler.SpoaRequest;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.Arg;
-import dev.spoa.protocol.DataType;
 import dev.spoa.protocol.Scope;
 import io.vertx.core.Future;
 
@@ -49,17 +48,16 @@ public final class IpReputationHandler implements SpoaHandler {
     if (ip == null || ip.isNull()) {
       return NO_SCORE; // no address (e.g. a unix-socket client): no score
     }
-    if (ip.type() != DataType.IPV4 && ip.type() != DataType.IPV6) {
-      throw new IllegalArgumentException("argument ip is a " + ip.type() + ", not an address (HAProxy: args ip=src)");
-    }
-    return isLoopback(ip.asBytes()) ? LOOPBACK_SCORE : OTHER_SCORE;
+    boolean loopback = switch (ip.type()) {
+      case IPV4 -> ip.asIpv4() >>> 24 == 127; // no allocation: a real agent would look the int up
+      case IPV6 -> isLoopbackIpv6(ip.asBytes());
+      default -> throw new IllegalArgumentException("argument ip is a " + ip.type() + ", not an address (HAProxy: args ip=src)");
+    };
+    return loopback ? LOOPBACK_SCORE : OTHER_SCORE;
   }
 
-  /** 127.0.0.0/8 or ::1, from the 4 or 16 address bytes (no InetAddress to build on every request). */
-  private static boolean isLoopback(byte[] address) {
-    if (address.length == 4) {
-      return address[0] == 127;
-    }
+  /** ::1, from the 16 address bytes (no InetAddress to build on every request). */
+  private static boolean isLoopbackIpv6(byte[] address) {
     for (int i = 0; i < 15; i++) {
       if (address[i] != 0) {
         return false;
