@@ -1,10 +1,9 @@
 package dev.spoa.examples.iprep;
 
+import dev.spoa.examples.haproxy.CountingMetrics;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.handler.SpoaHandlers;
-import dev.spoa.metrics.FallbackReason;
-import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.server.SpoaServerVerticle;
 import io.vertx.core.Vertx;
@@ -43,29 +42,6 @@ class IpReputationHaproxyTest {
   private int agentPort;
   private int webPort;
   private HaproxyProcess haproxy;
-
-  static final class CountingMetrics implements SpoaMetrics {
-    final AtomicInteger notifies = new AtomicInteger();
-    final AtomicInteger healthChecks = new AtomicInteger();
-    final AtomicInteger handlerFailures = new AtomicInteger();
-
-    @Override
-    public void notifyCompleted(long nanos) {
-      notifies.incrementAndGet();
-    }
-
-    @Override
-    public void healthCheck() {
-      healthChecks.incrementAndGet();
-    }
-
-    @Override
-    public void fallback(String messageName, FallbackReason reason) {
-      if (reason == FallbackReason.HANDLER_FAILURE) {
-        handlerFailures.incrementAndGet();
-      }
-    }
-  }
 
   @BeforeEach
   void setUp() {

@@ -1,8 +1,8 @@
 package dev.spoa.examples.transport;
 
+import dev.spoa.examples.haproxy.CountingMetrics;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.examples.iprep.IpReputationAgent;
-import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.SpoaServerOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
@@ -50,27 +50,6 @@ class TlsAndUnixSocketHaproxyTest {
   private Vertx vertx;
   private final CountingMetrics metrics = new CountingMetrics();
   private final List<HaproxyProcess> haproxies = new ArrayList<>();
-
-  static final class CountingMetrics implements SpoaMetrics {
-    final AtomicInteger notifies = new AtomicInteger();
-    final AtomicInteger healthChecks = new AtomicInteger();
-    final AtomicInteger connections = new AtomicInteger();
-
-    @Override
-    public void notifyCompleted(long nanos) {
-      notifies.incrementAndGet();
-    }
-
-    @Override
-    public void healthCheck() {
-      healthChecks.incrementAndGet();
-    }
-
-    @Override
-    public void connectionOpened() {
-      connections.incrementAndGet();
-    }
-  }
 
   @BeforeEach
   void setUp() {
