@@ -20,6 +20,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -184,6 +185,19 @@ class DirectDispatchTest {
     vertx.undeploy(deployment).await();
     assertEquals(List.of(fallback(FallbackReason.NO_HANDLER)), client.notify(3, 1, SpoaMessage.of("gone")).await().actions());
     assertEquals(1, calls.get());
+  }
+
+  @Test
+  void aConsumerUnregisteredByItsOwnerIsNoLongerCalledEvenWithItsEndHandlerReplaced() {
+    AtomicInteger calls = new AtomicInteger();
+    MessageConsumer<SpoaRequest> consumer = SpoaHandlers.register(vertx, "owned", req -> {
+      calls.incrementAndGet();
+      return Future.succeededFuture(List.of(OK));
+    }).await();
+    consumer.endHandler(v -> { }); // the owner's own end handler replaces the registry's
+    consumer.unregister().await();
+    assertEquals(List.of(fallback(FallbackReason.NO_HANDLER)), client.notify(1, 1, SpoaMessage.of("owned")).await().actions());
+    assertEquals(0, calls.get());
   }
 
   @Test
