@@ -10,6 +10,7 @@ import io.vertx.core.shareddata.Shareable;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * The handlers registered in one Vert.x instance through {@code SpoaHandlers}, by event-bus
@@ -24,6 +25,8 @@ public final class LocalHandlers implements Shareable {
   /** One registered handler and the context it runs on. */
   record Registration(Context context, SpoaHandler handler, MessageConsumer<?> consumer) {
   }
+
+  private static final Predicate<Registration> DEAD = r -> !r.consumer().isRegistered();
 
   private final ConcurrentHashMap<String, Registration[]> byAddress = new ConcurrentHashMap<>();
   private final AtomicInteger next = new AtomicInteger();
@@ -48,13 +51,13 @@ public final class LocalHandlers implements Shareable {
   /** Records {@code handler}, served on {@code context}, until {@code consumer} is unregistered. */
   public void add(String address, Context context, SpoaHandler handler, MessageConsumer<?> consumer) {
     Registration registration = new Registration(context, handler, consumer);
-    prune(address); // the end handler may have been replaced by the consumer's owner
+    removeIf(address, DEAD); // its owner may have replaced our end handler
     byAddress.merge(address, new Registration[] {registration}, (old, one) -> {
       Registration[] grown = Arrays.copyOf(old, old.length + 1);
       grown[old.length] = registration;
       return grown;
     });
-    consumer.endHandler(v -> remove(address, registration));
+    consumer.endHandler(v -> removeIf(address, r -> r == registration));
   }
 
   /** A live registration for {@code address}, round-robin among several; null when there is none. */
@@ -66,22 +69,15 @@ public final class LocalHandlers implements Shareable {
       if (r.consumer().isRegistered()) {
         return r;
       }
-      remove(address, r); // unregistered without its end handler having run yet
+      removeIf(address, DEAD); // unregistered without its end handler having run yet
       registrations = byAddress.get(address);
     }
     return null;
   }
 
-  private void prune(String address) {
+  private void removeIf(String address, Predicate<Registration> condition) {
     byAddress.computeIfPresent(address, (k, old) -> {
-      Registration[] kept = Arrays.stream(old).filter(r -> r.consumer().isRegistered()).toArray(Registration[]::new);
-      return kept.length == 0 ? null : kept;
-    });
-  }
-
-  private void remove(String address, Registration registration) {
-    byAddress.computeIfPresent(address, (k, old) -> {
-      Registration[] kept = Arrays.stream(old).filter(r -> r != registration).toArray(Registration[]::new);
+      Registration[] kept = Arrays.stream(old).filter(condition.negate()).toArray(Registration[]::new);
       return kept.length == 0 ? null : kept;
     });
   }
