@@ -1,9 +1,15 @@
 package dev.spoa.handler;
 
+import dev.spoa.protocol.Action;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A verticle that serves one message name with a {@link SpoaHandler}. Deploy it with the threading
@@ -16,11 +22,21 @@ import java.util.Objects;
  * }</pre>
  *
  * Subclasses may instead pass the name to the constructor and implement {@link #handle}.
+ *
+ * <p>Undeploying it stops new requests from reaching it, then waits (at most
+ * {@link #STOP_TIMEOUT_MILLIS}) for the calls it has started to answer, so that a node leaving a
+ * cluster answers what it holds.
  */
 public abstract class SpoaHandlerVerticle extends VerticleBase implements SpoaHandler {
 
+  /** How long {@link #stop()} waits for the calls in progress. */
+  public static final long STOP_TIMEOUT_MILLIS = 5000;
+
   private final String messageName;
   private final String addressPrefix;
+  private final AtomicInteger callsInProgress = new AtomicInteger();
+  private MessageConsumer<SpoaRequest> consumer;
+  private volatile Promise<Void> stopping;
 
   protected SpoaHandlerVerticle(String messageName) {
     this(SpoaHandlers.DEFAULT_ADDRESS_PREFIX, messageName);
@@ -48,6 +64,29 @@ public abstract class SpoaHandlerVerticle extends VerticleBase implements SpoaHa
 
   @Override
   public Future<?> start() {
-    return SpoaHandlers.register(vertx, addressPrefix, messageName, this);
+    return SpoaHandlers.register(vertx, addressPrefix, messageName, this::counted).onSuccess(c -> consumer = c);
+  }
+
+  @Override
+  public Future<?> stop() {
+    Promise<Void> done = Promise.promise();
+    stopping = done;
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered.compose(v -> {
+      if (callsInProgress.get() == 0) {
+        done.tryComplete();
+      }
+      return done.future().timeout(STOP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).otherwiseEmpty();
+    });
+  }
+
+  private Future<List<Action>> counted(SpoaRequest request) {
+    callsInProgress.incrementAndGet();
+    return SpoaHandlers.call(this, request).andThen(ar -> {
+      Promise<Void> done = stopping;
+      if (callsInProgress.decrementAndGet() == 0 && done != null) {
+        done.tryComplete();
+      }
+    });
   }
 }

@@ -36,7 +36,11 @@ public class SpoaServerOptions extends NetServerOptions {
   /** Below the usual HAProxy {@code timeout processing} of 500 ms or more. */
   public static final long DEFAULT_HANDLER_TIMEOUT = 400;
   public static final boolean DEFAULT_PIPELINING = true;
-  public static final long DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
+  /**
+   * Room for HAProxy's default checks ({@code inter 2s fall 3}: DOWN 4 to 6 s after the drain
+   * begins) and for the connections to finish; Kubernetes' default grace period is 30 s too.
+   */
+  public static final long DEFAULT_SHUTDOWN_TIMEOUT = 30_000;
   public static final String DEFAULT_HANDLER_ADDRESS_PREFIX = SpoaHandlers.DEFAULT_ADDRESS_PREFIX;
   /** Announce fragmentation and reassemble fragmented NOTIFYs (HAProxy 2.6 to 3.0). */
   public static final boolean DEFAULT_FRAGMENTATION = true;
@@ -54,6 +58,8 @@ public class SpoaServerOptions extends NetServerOptions {
   public static final long DEFAULT_MAX_CONNECTION_AGE = 0;
   public static final double DEFAULT_MAX_CONNECTION_AGE_JITTER = 0.3;
   public static final long DEFAULT_DRAIN_IDLE_TIMEOUT = 1_000;
+  /** HAProxy's default {@code fall}: this many refused checks mark the agent DOWN. */
+  public static final int DEFAULT_DRAIN_HEALTH_CHECKS = 3;
   /** Off: every message goes over the event bus (see {@link #setDirectDispatch(boolean)}). */
   public static final boolean DEFAULT_DIRECT_DISPATCH = false;
 
@@ -74,6 +80,7 @@ public class SpoaServerOptions extends NetServerOptions {
   private long maxConnectionAge;
   private double maxConnectionAgeJitter;
   private long drainIdleTimeout;
+  private int drainHealthChecks;
   private boolean directDispatch;
   private Map<String, Long> handlerTimeouts;
   private String fallbackVariable;
@@ -107,6 +114,7 @@ public class SpoaServerOptions extends NetServerOptions {
     maxConnectionAge = other.maxConnectionAge;
     maxConnectionAgeJitter = other.maxConnectionAgeJitter;
     drainIdleTimeout = other.drainIdleTimeout;
+    drainHealthChecks = other.drainHealthChecks;
     directDispatch = other.directDispatch;
     handlerTimeouts = new LinkedHashMap<>(other.handlerTimeouts);
     fallbackVariable = other.fallbackVariable;
@@ -146,6 +154,7 @@ public class SpoaServerOptions extends NetServerOptions {
       setMaxConnectionAgeJitter(json.getDouble("maxConnectionAgeJitter"));
     }
     setDrainIdleTimeout(longOr(json, "drainIdleTimeout", drainIdleTimeout));
+    setDrainHealthChecks(intOr(json, "drainHealthChecks", drainHealthChecks));
     setDirectDispatch(boolOr(json, "directDispatch", directDispatch));
     JsonObject timeouts = json.getJsonObject("handlerTimeouts");
     if (timeouts != null) {
@@ -189,6 +198,7 @@ public class SpoaServerOptions extends NetServerOptions {
     maxConnectionAge = DEFAULT_MAX_CONNECTION_AGE;
     maxConnectionAgeJitter = DEFAULT_MAX_CONNECTION_AGE_JITTER;
     drainIdleTimeout = DEFAULT_DRAIN_IDLE_TIMEOUT;
+    drainHealthChecks = DEFAULT_DRAIN_HEALTH_CHECKS;
     directDispatch = DEFAULT_DIRECT_DISPATCH;
     handlerTimeouts = new LinkedHashMap<>();
     fallbackVariable = null;
@@ -217,6 +227,7 @@ public class SpoaServerOptions extends NetServerOptions {
       .put("maxConnectionAge", maxConnectionAge)
       .put("maxConnectionAgeJitter", maxConnectionAgeJitter)
       .put("drainIdleTimeout", drainIdleTimeout)
+      .put("drainHealthChecks", drainHealthChecks)
       .put("directDispatch", directDispatch)
       .put("handlerTimeouts", new JsonObject(new LinkedHashMap<>(handlerTimeouts)))
       .put("fallbackVariable", fallbackVariable)
@@ -284,7 +295,11 @@ public class SpoaServerOptions extends NetServerOptions {
     return shutdownTimeout;
   }
 
-  /** Milliseconds {@link SpoaServerVerticle#stop()} lets in-flight NOTIFYs finish before closing. */
+  /**
+   * The most milliseconds a drain ({@link SpoaServer#shutdown}, {@link SpoaServerVerticle#stop()})
+   * takes: HAProxy's checks must mark the agent DOWN within it, then its connections finish. When it
+   * is up, the connections left get AGENT-DISCONNECT.
+   */
   public SpoaServerOptions setShutdownTimeout(long shutdownTimeout) {
     if (shutdownTimeout < 0) {
       throw new IllegalArgumentException("shutdownTimeout must not be negative, got " + shutdownTimeout);
@@ -476,14 +491,33 @@ public class SpoaServerOptions extends NetServerOptions {
   }
 
   /**
-   * During a drain, a connection that received nothing for this many milliseconds (HAProxy has
-   * stopped using it after marking the agent DOWN) is closed without waiting for the drain's end.
+   * Once a drain has seen HAProxy mark the agent DOWN (see {@link #setDrainHealthChecks(int)}), a
+   * connection that received nothing for this many milliseconds is closed, and the drain ends when
+   * no connection is left and none has opened for this long.
    */
   public SpoaServerOptions setDrainIdleTimeout(long drainIdleTimeout) {
     if (drainIdleTimeout < 1) {
       throw new IllegalArgumentException("drainIdleTimeout must be at least 1 ms, got " + drainIdleTimeout);
     }
     this.drainIdleTimeout = drainIdleTimeout;
+    return this;
+  }
+
+  public int getDrainHealthChecks() {
+    return drainHealthChecks;
+  }
+
+  /**
+   * How many refused health checks a drain waits for, from each HAProxy host that checked the agent
+   * in the minute before, before it takes HAProxy to have marked the agent DOWN and starts closing
+   * connections: HAProxy's {@code fall}, 3 by default. Until then every connection is served and
+   * kept, since HAProxy may send on any of them. An agent never checked does not wait.
+   */
+  public SpoaServerOptions setDrainHealthChecks(int drainHealthChecks) {
+    if (drainHealthChecks < 0) {
+      throw new IllegalArgumentException("drainHealthChecks must not be negative, got " + drainHealthChecks);
+    }
+    this.drainHealthChecks = drainHealthChecks;
     return this;
   }
 

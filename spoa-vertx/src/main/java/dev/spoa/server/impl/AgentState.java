@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What all SPOA servers of one Vert.x instance share, whatever event loop they run on: the counts
- * behind the global caps, and the live connections of each HAProxy engine (for async ACKs).
+ * behind the global caps, the live connections of each HAProxy engine (for async ACKs), and the
+ * health checks a drain waits for.
  */
 final class AgentState {
 
@@ -19,6 +20,7 @@ final class AgentState {
 
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger inFlight = new AtomicInteger();
+  final HealthCheckTally healthChecks = new HealthCheckTally();
   private final Map<String, Set<SpoaConnection>> engines = new ConcurrentHashMap<>();
 
   static AgentState of(Vertx vertx) {

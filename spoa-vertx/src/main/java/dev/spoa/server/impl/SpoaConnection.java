@@ -36,8 +36,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * (event-bus replies come back on the same context; calls from elsewhere hop onto it), so it needs
  * no locks.
  *
- * <p>States: AWAIT_HELLO, READY (serving NOTIFYs), DRAINING (serving, closing right after an ACK
- * that leaves nothing in flight), CLOSED.
+ * <p>States: AWAIT_HELLO, READY (serving NOTIFYs), DRAINING (serving; once the server's drain is
+ * released, or when the connection reached its maximum age, closing right after an ACK that leaves
+ * nothing in flight), CLOSED.
  */
 final class SpoaConnection {
 
@@ -187,6 +188,7 @@ final class SpoaConnection {
     HelloNegotiation hn = HelloNegotiation.negotiate(hello, server.options());
     if (hn.healthcheck()) {
       metrics.healthCheck();
+      server.healthCheck(remoteHost(), server.isDraining());
       if (server.isDraining()) {
         // A failed check is what makes HAProxy mark the agent DOWN before it goes away.
         disconnect(SpopStatus.NORMAL, "agent draining");
@@ -209,6 +211,7 @@ final class SpoaConnection {
       shared.addToEngine(engineId, this);
     }
     send(FrameEncoder.agentHello(hn.maxFrameSize(), hn.capabilities()), FrameType.AGENT_HELLO);
+    server.connectionReady();
     startIdleAndAgeTimers();
     if (server.isDraining()) {
       drain(); // HAProxy opened it before seeing the agent DOWN: serve it, then let it go
@@ -316,7 +319,7 @@ final class SpoaConnection {
       return;
     }
     sendAck(notify, actions);
-    if (state == State.DRAINING && inFlight == 0 && partial == null) {
+    if (state == State.DRAINING && inFlight == 0 && partial == null && (!server.isDraining() || server.isReleased())) {
       disconnect(SpopStatus.NORMAL, "agent draining");
     } else {
       updateReading();
@@ -472,14 +475,28 @@ final class SpoaConnection {
   // ---- drain, called by the server from any thread ----
 
   /**
-   * Keep serving; close right after an ACK that leaves nothing in flight, or once HAProxy has left
-   * the connection quiet for {@code drainIdleTimeout}.
+   * The server drains: keep serving, and keep the connection while HAProxy may still pick it (until
+   * {@link #release()}).
    */
   void drain() {
     context.runOnContext(v -> {
       if (state == State.READY || state == State.DRAINING) {
         state = State.DRAINING;
-        armDrainIdleTimer(server.options().getDrainIdleTimeout());
+        if (server.isReleased()) {
+          armDrainIdleTimer(0);
+        }
+      }
+    });
+  }
+
+  /**
+   * HAProxy has marked the agent DOWN: close right after an ACK that leaves nothing in flight, or
+   * once HAProxy has left the connection quiet for {@code drainIdleTimeout}.
+   */
+  void release() {
+    context.runOnContext(v -> {
+      if (state == State.DRAINING) {
+        armDrainIdleTimer(0);
       }
     });
   }
@@ -496,7 +513,8 @@ final class SpoaConnection {
       if (inFlight == 0 && partial == null && quietMillis >= limit) {
         disconnect(SpopStatus.NORMAL, "agent draining");
       } else {
-        armDrainIdleTimer(inFlight > 0 ? limit : limit - quietMillis);
+        // never below its own period: busy or mid-reassembly, look again a whole period later
+        armDrainIdleTimer(quietMillis < limit ? limit - quietMillis : limit);
       }
     });
   }
@@ -533,16 +551,26 @@ final class SpoaConnection {
     metrics.frameSent(type);
   }
 
-  /** Writes a last frame, then closes once it is flushed; reads nothing more. */
+  /**
+   * Writes a last frame, then closes once it is flushed; reads nothing more. The ACKs of this turn
+   * go first, in the same write: HAProxy 2.6-3.0 then read the DISCONNECT with the last ACK and send
+   * nothing on the connection in between (a NOTIFY sent then would fail).
+   */
   private void closeWith(Buffer lastFrame, FrameType type) {
     if (state == State.CLOSED) {
       return;
     }
-    flushAckBatch(); // the ACKs of this turn go before the last frame
+    Buffer batch = ackBatch;
+    ackBatch = null;
     state = State.CLOSED;
     parser.pause();
     metrics.frameSent(type);
-    socket.end(lastFrame);
+    socket.end(batch == null || batch.length() == 0 ? lastFrame : batch.appendBuffer(lastFrame));
+  }
+
+  private String remoteHost() {
+    io.vertx.core.net.SocketAddress remote = socket.remoteAddress();
+    return remote == null || remote.host() == null ? "local" : remote.host();
   }
 
   private void onSocketError(Throwable t) {

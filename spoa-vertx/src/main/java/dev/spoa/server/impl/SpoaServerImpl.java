@@ -40,8 +40,13 @@ public final class SpoaServerImpl implements SpoaServer {
   private NotifyDispatcher dispatcher;
   private NetServer netServer;
   private volatile boolean draining;
+  /** Draining, and HAProxy has marked the agent DOWN: connections may close as they finish. */
+  private volatile boolean released;
+  /** When the last connection that is not a health check said HELLO. */
+  private volatile long lastConnectionNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
   private volatile boolean listening;
   private Promise<Void> drained;
+  private boolean drainTimeUp;
 
   public SpoaServerImpl(Vertx vertx, SpoaServerOptions options) {
     this.vertx = vertx;
@@ -120,9 +125,6 @@ public final class SpoaServerImpl implements SpoaServer {
     if (connections.remove(connection)) {
       shared.connections.decrementAndGet();
     }
-    if (draining && connections.isEmpty() && drained != null) {
-      drained.tryComplete();
-    }
   }
 
   SpoaServerOptions options() {
@@ -145,6 +147,25 @@ public final class SpoaServerImpl implements SpoaServer {
     return draining;
   }
 
+  /** Whether a draining connection may close: HAProxy no longer sends this agent new work. */
+  boolean isReleased() {
+    return released;
+  }
+
+  /** A health check from {@code host}: answered, or refused during a drain. */
+  void healthCheck(String host, boolean refused) {
+    if (refused) {
+      shared.healthChecks.refused(host);
+    } else {
+      shared.healthChecks.answered(host);
+    }
+  }
+
+  /** A connection that is not a health check said HELLO. */
+  void connectionReady() {
+    lastConnectionNanos = System.nanoTime();
+  }
+
   @Override
   public int actualPort() {
     return netServer == null ? -1 : netServer.actualPort();
@@ -153,7 +174,7 @@ public final class SpoaServerImpl implements SpoaServer {
   /** The settings that apply to live connections and new ones without a restart. */
   static final Set<String> LIVE_KEYS = Set.of("handlerTimeout", "handlerTimeouts", "fallbackVariable",
     "ackOverflowVariable", "maxInFlight", "maxInFlightPerConnection", "maxConnections", "helloTimeout",
-    "connectionIdleTimeout", "maxConnectionAge", "maxConnectionAgeJitter", "shutdownTimeout", "drainIdleTimeout",
+    "connectionIdleTimeout", "maxConnectionAge", "maxConnectionAgeJitter", "shutdownTimeout", "drainIdleTimeout", "drainHealthChecks",
     "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "pipelining", "fragmentation", "async",
     "directDispatch");
 
@@ -198,11 +219,20 @@ public final class SpoaServerImpl implements SpoaServer {
   }
 
   /**
-   * The drain: health checks are answered with AGENT-DISCONNECT so that {@code option spop-check}
-   * marks the agent DOWN, while every open connection (and any HAProxy opens meanwhile) keeps being
-   * served and is closed right after an ACK that leaves nothing in flight on it. HAProxy keeps
-   * sending on an open connection after marking the server DOWN, so closing at once would fail the
-   * requests in flight. When the time is up, the rest get AGENT-DISCONNECT status 0.
+   * The drain, built so that HAProxy loses no request whatever its check settings:
+   * <ol>
+   *   <li>health checks are answered with AGENT-DISCONNECT, so that {@code option spop-check} marks
+   *   the agent DOWN; every connection, old or new, is served and kept meanwhile, because until
+   *   then HAProxy may send on any of them (3.x reuses its pooled connections at any time);</li>
+   *   <li>once each HAProxy host that checks the agent has had {@code drainHealthChecks} checks
+   *   refused (HAProxy's {@code fall}), HAProxy no longer picks the agent: each connection closes
+   *   right after an ACK that leaves nothing in flight on it, the DISCONNECT in the same write as
+   *   the ACK (HAProxy 2.6-3.0 read them together and send nothing in between), or after
+   *   {@code drainIdleTimeout} without traffic;</li>
+   *   <li>the listener stays open until no connection is left and none has opened for
+   *   {@code drainIdleTimeout}, so that a late HAProxy connection is served, not refused.</li>
+   * </ol>
+   * The whole is bounded by {@code timeout}; the connections left then get AGENT-DISCONNECT status 0.
    */
   @Override
   public synchronized Future<Void> shutdown(long timeout, TimeUnit unit) {
@@ -215,23 +245,50 @@ public final class SpoaServerImpl implements SpoaServer {
     draining = true;
     listening = false;
     drained = Promise.promise();
-    LOG.info("draining {} connections for at most {} ms", connections.size(), unit.toMillis(timeout));
+    shared.healthChecks.drainStarted();
+    LOG.info("draining {} connections for at most {} ms: health checks are refused until HAProxy marks the agent DOWN",
+      connections.size(), unit.toMillis(timeout));
     connections.forEach(SpoaConnection::drain);
-    if (connections.isEmpty()) {
-      drained.tryComplete();
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    pollDrain(deadline);
+    long poll = vertx.setPeriodic(DRAIN_POLL_MILLIS, id -> pollDrain(deadline));
+    return drained.future()
+      .andThen(ar -> {
+        vertx.cancelTimer(poll);
+        shared.healthChecks.drainEnded();
+      })
+      .eventually(() -> netServer.close());
+  }
+
+  /** How often a drain looks at the checks refused, the connections left and the time. */
+  static final long DRAIN_POLL_MILLIS = 100;
+
+  private synchronized void pollDrain(long deadlineNanos) {
+    if (drained.future().isComplete()) {
+      return;
     }
-    long timer = vertx.setTimer(Math.max(1, unit.toMillis(timeout)), id -> {
-      if (!connections.isEmpty()) {
-        LOG.info("drain time is up: disconnecting {} connections", connections.size());
-        connections.forEach(SpoaConnection::endDrain);
-        // their DISCONNECTs flush and they close; whatever is left goes with the server
-        vertx.setTimer(1000, x -> drained.tryComplete());
-      } else {
+    long now = System.nanoTime();
+    SpoaServerOptions o = options;
+    if (!released && shared.healthChecks.downEverywhere(o.getDrainHealthChecks())) {
+      released = true;
+      LOG.info("{} health checks refused: HAProxy no longer sends new work; {} connections close as they finish",
+        shared.healthChecks.refusedCount(), connections.size());
+      connections.forEach(SpoaConnection::release);
+    }
+    boolean quiet = now - lastConnectionNanos >= TimeUnit.MILLISECONDS.toNanos(o.getDrainIdleTimeout());
+    if (released && connections.isEmpty() && quiet) {
+      drained.tryComplete();
+    } else if (now - deadlineNanos >= 0 && !drainTimeUp) {
+      drainTimeUp = true;
+      LOG.info("drain time is up ({} health checks refused{}): disconnecting {} connections",
+        shared.healthChecks.refusedCount(), released ? "" : ", HAProxy may not have marked the agent DOWN yet",
+        connections.size());
+      connections.forEach(SpoaConnection::endDrain);
+      // their DISCONNECTs flush and they close; whatever is left goes with the server
+      vertx.setTimer(1000, x -> drained.tryComplete());
+      if (connections.isEmpty()) {
         drained.tryComplete();
       }
-    });
-    return drained.future()
-      .andThen(ar -> vertx.cancelTimer(timer))
-      .eventually(() -> netServer.close());
+    }
   }
 }

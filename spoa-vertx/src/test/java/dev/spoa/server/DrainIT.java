@@ -1,0 +1,100 @@
+package dev.spoa.server;
+
+import dev.spoa.protocol.AckFrame;
+import dev.spoa.protocol.Action;
+import dev.spoa.protocol.Scope;
+import dev.spoa.protocol.SpoaMessage;
+import dev.spoa.protocol.SpopStatus;
+import dev.spoa.testing.SpopTestClient;
+import io.vertx.core.Future;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+/**
+ * The drain's rule against the test client: connections are kept and served until the checking
+ * HAProxy has had {@code drainHealthChecks} checks refused (it may send on any of them until it
+ * marks the agent DOWN), then each closes after its next ACK; the listener serves late connections
+ * until the drain is quiet.
+ */
+class DrainIT extends AgentTestBase {
+
+  private static final SpoaMessage M = SpoaMessage.of("m");
+
+  private void startDrainableServer(int drainHealthChecks) {
+    startServer(new SpoaServerOptions().setDrainHealthChecks(drainHealthChecks).setDrainIdleTimeout(300));
+    handler("m", req -> Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "x", 1))));
+  }
+
+  /** An ACK for the NOTIFY, and (proved by a second one) the connection still open after it. */
+  private static void assertServedAndKept(SpopTestClient c, long streamId) {
+    assertEquals(1, c.notify(streamId, 1, M).await().actions().size());
+    AckFrame next = c.notify(streamId + 1, 1, M).await();
+    assertEquals(streamId + 1, next.streamId(), "no DISCONNECT came between the two ACKs");
+  }
+
+  @Test
+  void connectionsAreKeptUntilTheCheckingHaproxyHadThatManyChecksRefused() {
+    startDrainableServer(3);
+    assertEquals(dev.spoa.protocol.FrameType.AGENT_HELLO, client().healthCheck().await().type()); // HAProxy checks
+    SpopTestClient busy = readyClient();
+    Future<Void> drained = server.shutdown(20, TimeUnit.SECONDS);
+
+    for (int refused = 1; refused <= 2; refused++) {
+      assertDisconnect(client().healthCheck().await(), SpopStatus.NORMAL);
+      assertServedAndKept(busy, refused * 10);
+    }
+    SpopTestClient late = readyClient(); // HAProxy still sees the agent UP: a new connection is served
+    assertServedAndKept(late, 100);
+
+    assertDisconnect(client().healthCheck().await(), SpopStatus.NORMAL); // the third: DOWN
+    assertDisconnect(busy.nextFrame().await(), SpopStatus.NORMAL); // closes once quiet
+    busy.closed().await();
+    assertDisconnect(late.nextFrame().await(), SpopStatus.NORMAL);
+    drained.await();
+    assertFalse(server.isListening());
+  }
+
+  @Test
+  void afterTheChecksWereRefusedAConnectionClosesRightAfterItsAck() {
+    startDrainableServer(1);
+    client().healthCheck().await();
+    SpopTestClient c = readyClient();
+    Future<Void> drained = server.shutdown(20, TimeUnit.SECONDS);
+    assertDisconnect(client().healthCheck().await(), SpopStatus.NORMAL);
+    // one refused check was asked for: the next ACK is the connection's last frame
+    awaitReleased(c);
+    drained.await();
+  }
+
+  @Test
+  void anAgentNeverCheckedDoesNotWaitForChecks() {
+    startDrainableServer(3);
+    SpopTestClient c = readyClient();
+    Future<Void> drained = server.shutdown(20, TimeUnit.SECONDS);
+    awaitReleased(c);
+    drained.await();
+  }
+
+  @Test
+  void theDrainTimeEndsAConnectionHaproxyStillUsesWhenTheChecksNeverCame() {
+    startDrainableServer(3);
+    client().healthCheck().await();
+    SpopTestClient c = readyClient();
+    Future<Void> drained = server.shutdown(500, TimeUnit.MILLISECONDS);
+    assertDisconnect(c.nextFrame().await(), SpopStatus.NORMAL);
+    drained.await();
+  }
+
+  /** A NOTIFY answered by its ACK followed by AGENT-DISCONNECT (the release may come just after the ACK). */
+  private static void awaitReleased(SpopTestClient c) {
+    assertEquals(1, c.notify(1, 1, M).await().actions().size());
+    assertDisconnect(assertInstanceOf(dev.spoa.protocol.Frame.class, c.nextFrame().await()), SpopStatus.NORMAL);
+    c.closed().await();
+  }
+}
