@@ -33,6 +33,9 @@ public record HaproxyBinary(String version, Path executable) {
   /** The versions {@code scripts/haproxy-version} provides. */
   public static final List<String> KNOWN = List.of("2.6", "3.0", "3.2");
 
+  /** {@code @MethodSource(HaproxyBinary.ALL)}: a parameterized test on every version. */
+  public static final String ALL = "dev.spoa.examples.haproxy.HaproxyBinary#versions";
+
   static final String PROPERTY = "spoa.haproxy.versions";
   static final String ENV = "SPOA_HAPROXY_VERSIONS";
 
@@ -70,6 +73,11 @@ public record HaproxyBinary(String version, Path executable) {
     return !spopMode();
   }
 
+  /** Only the SPOE applet (2.6 to 3.0) offers async (ACKs on any connection); 3.1+ never announces it. */
+  public boolean async() {
+    return !spopMode();
+  }
+
   /** The {@code mode} line of the SPOE backend: "tcp" (2.6 to 3.0; 2.6 and 3.0 reject "spop") or "spop". */
   public String backendMode() {
     return spopMode() ? "spop" : "tcp";
@@ -78,6 +86,31 @@ public record HaproxyBinary(String version, Path executable) {
   @Override
   public String toString() {
     return "HAProxy " + version;
+  }
+
+  /** What {@code haproxy -c} said about a configuration. */
+  public record ConfigCheck(int exitCode, String output) {
+    /** Exit 0 and HAProxy's own words for it. */
+    public boolean valid() {
+      return exitCode == 0 && output.contains("Configuration file is valid");
+    }
+  }
+
+  /**
+   * Runs {@code haproxy -c -V -f cfg} in the config's folder. {@code -V}: 3.x prints "Configuration
+   * file is valid" only in verbose mode (2.6 always does), and it is the line that shows the check ran.
+   */
+  public ConfigCheck checkConfig(Path cfg) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(executable.toString(), "-c", "-V", "-f", cfg.toString())
+      .directory(cfg.toAbsolutePath().getParent().toFile())
+      .redirectErrorStream(true)
+      .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException(this + " -c did not finish within 30 s");
+    }
+    return new ConfigCheck(p.exitValue(), out);
   }
 
   /** Every configured (or, without a configured list, installed) version; see the class comment. */

@@ -167,6 +167,33 @@ public final class HaproxyProcess implements AutoCloseable {
   }
 
   /**
+   * conf/haproxy.cfg as a test runs it: its own web and agent ports, an admin socket, the SPOE file
+   * at {@code @DIR@/spoe-iprep.conf} (write {@link #confSpoe()} there) and {@code binary}'s backend
+   * mode. Tests change more with {@code replace}; each checks that its replacement took.
+   */
+  public static String confHaproxyCfg(HaproxyBinary binary, int webPort, int agentPort) throws IOException {
+    String cfg = Files.readString(confDir().resolve("haproxy.cfg"));
+    String test = cfg
+      .replaceFirst("(?m)^global$", "global\n    stats socket @STATS_SOCKET@ mode 600 level admin")
+      .replace("127.0.0.1:8000", "127.0.0.1:" + webPort)
+      .replace("127.0.0.1:12345", "127.0.0.1:" + agentPort)
+      .replace("config conf/spoe-iprep.conf", "config @DIR@/spoe-iprep.conf")
+      .replace("    mode tcp\n", "    mode " + binary.backendMode() + "\n");
+    for (String expected : List.of("stats socket @STATS_SOCKET@", "127.0.0.1:" + webPort, "127.0.0.1:" + agentPort,
+      "config @DIR@/spoe-iprep.conf", "    mode " + binary.backendMode() + "\n")) {
+      if (!test.contains(expected)) {
+        throw new IllegalStateException("conf/haproxy.cfg changed: '" + expected.strip() + "' not set in\n" + cfg);
+      }
+    }
+    return test;
+  }
+
+  /** conf/spoe-iprep.conf as shipped. */
+  public static String confSpoe() throws IOException {
+    return Files.readString(confDir().resolve("spoe-iprep.conf"));
+  }
+
+  /**
    * An HAProxy configuration for load tests: a frontend on {@code webPort} that answers every request
    * itself after the SPOE filter of {@code conf/spoe-iprep.conf} (written as {@code @DIR@/spoe-iprep.conf})
    * asked the agents; responses carry {@code Ip_score} and, when set, {@code Spoe_error} and the
