@@ -17,32 +17,31 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The real {@code haproxy} binary for end-to-end tests: started in the foreground on loopback with a
  * config written for the test, stopped by its pid. Its admin socket answers {@code show stat}.
  *
- * <p>Without a binary the calling test is skipped with a message, except in CI ({@code CI=true}),
- * where the tests must run and a missing binary fails them.
+ * <p>Which binary: a {@link HaproxyBinary} (tests run on each of {@link HaproxyBinary#versions()}),
+ * or the machine's own for the older overloads. Without one the calling test is skipped with a
+ * message, except in CI ({@code CI=true}), where the tests must run and a missing binary fails them.
  */
 public final class HaproxyProcess implements AutoCloseable {
 
+  private final HaproxyBinary binary;
   private final Process process;
   private final Path dir;
   private final Path statsSocket;
   private final Path log;
 
   /** Processes using {@link #dir} (a reload shares it); the last to close removes it. */
-  private final java.util.concurrent.atomic.AtomicInteger dirUsers;
+  private final AtomicInteger dirUsers;
 
-  private HaproxyProcess(Process process, Path dir, Path statsSocket, Path log) {
-    this(process, dir, statsSocket, log, new java.util.concurrent.atomic.AtomicInteger(1));
-  }
-
-  private HaproxyProcess(Process process, Path dir, Path statsSocket, Path log,
-                         java.util.concurrent.atomic.AtomicInteger dirUsers) {
+  private HaproxyProcess(HaproxyBinary binary, Process process, Path dir, Path statsSocket, Path log,
+                         AtomicInteger dirUsers) {
+    this.binary = binary;
     this.process = process;
     this.dir = dir;
     this.statsSocket = statsSocket;
@@ -50,21 +49,26 @@ public final class HaproxyProcess implements AutoCloseable {
     this.dirUsers = dirUsers;
   }
 
+  /** The HAProxy version this process runs. */
+  public HaproxyBinary haproxyBinary() {
+    return binary;
+  }
+
   /**
-   * Reloads as {@code haproxy -sf <pid>} does: a new process on the same configuration takes the
-   * listeners over and tells this one to finish its work and exit. Returns the new process (close
-   * both; each is stopped by its own pid).
+   * Reloads as {@code haproxy -sf <pid>} does: a new process of the same binary on the same
+   * configuration takes the listeners over and tells this one to finish its work and exit. Returns
+   * the new process (close both; each is stopped by its own pid).
    */
   public HaproxyProcess reload() throws IOException {
     Path newLog = dir.resolve("haproxy-" + System.nanoTime() + ".log");
-    Process p = new ProcessBuilder(binary().toString(), "-db", "-f", dir.resolve("haproxy.cfg").toString(),
+    Process p = new ProcessBuilder(binary.executable().toString(), "-db", "-f", dir.resolve("haproxy.cfg").toString(),
       "-sf", String.valueOf(process.pid()))
       .directory(dir.toFile())
       .redirectErrorStream(true)
       .redirectOutput(newLog.toFile())
       .start();
     dirUsers.incrementAndGet();
-    return new HaproxyProcess(p, dir, statsSocket, newLog, dirUsers);
+    return new HaproxyProcess(binary, p, dir, statsSocket, newLog, dirUsers);
   }
 
   /** Whether the process still runs (an old one exits by itself after a reload). */
@@ -72,21 +76,19 @@ public final class HaproxyProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** The binary, or the test is skipped (outside CI) or fails (in CI). */
+  /**
+   * The machine's own {@code haproxy} (PATH or /usr/sbin), or the test is skipped (outside CI) or
+   * fails (in CI). Tests that run on every version take {@link HaproxyBinary#versions()} instead.
+   */
   public static Path binary() {
-    Optional<Path> found = Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
-      .map(p -> Path.of(p, "haproxy"))
-      .filter(Files::isExecutable)
-      .findFirst()
-      .or(() -> Optional.of(Path.of("/usr/sbin/haproxy")).filter(Files::isExecutable));
-    if (found.isEmpty()) {
+    return HaproxyBinary.systemHaproxy().orElseGet(() -> {
       String message = "haproxy is not installed: 'apt-get install haproxy' to run the end-to-end tests";
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         throw new IllegalStateException(message + " (CI must run them)");
       }
       Assumptions.abort(message);
-    }
-    return found.get();
+      return null;
+    });
   }
 
   /** A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after). */
@@ -111,13 +113,23 @@ public final class HaproxyProcess implements AutoCloseable {
     return p.resolve("conf");
   }
 
+  /** {@link #start(HaproxyBinary, String, int, String...)} with the machine's own HAProxy. */
+  public static HaproxyProcess start(String haproxyCfg, int waitPort, String... extraFiles) throws IOException {
+    Path exe = binary();
+    String version = HaproxyBinary.reportedVersion(exe)
+      .orElseThrow(() -> new IllegalStateException(exe + " -v does not run"));
+    return start(new HaproxyBinary(version, exe), haproxyCfg, waitPort, extraFiles);
+  }
+
   /**
    * Writes {@code haproxyCfg} (in which {@code @STATS_SOCKET@} and {@code @DIR@} are replaced) and
-   * the extra files into a new temporary folder, starts HAProxy and waits until {@code waitPort}
-   * accepts connections.
+   * the extra files (name, content, name, content...) into a new temporary folder, starts
+   * {@code binary} on it and waits until {@code waitPort} accepts connections and, when the config
+   * declares {@code @STATS_SOCKET@}, until the admin socket answers: HAProxy creates it after the
+   * listeners, and a test asking right away failed with "No such file or directory".
    */
-  public static HaproxyProcess start(String haproxyCfg, int waitPort, String... extraFiles) throws IOException {
-    Path bin = binary();
+  public static HaproxyProcess start(HaproxyBinary binary, String haproxyCfg, int waitPort, String... extraFiles)
+    throws IOException {
     Path dir = Files.createTempDirectory("spoa-haproxy");
     Path socket = dir.resolve("admin.sock");
     Path cfg = dir.resolve("haproxy.cfg");
@@ -126,18 +138,19 @@ public final class HaproxyProcess implements AutoCloseable {
       Files.writeString(dir.resolve(extraFiles[i]), extraFiles[i + 1]);
     }
     Path log = dir.resolve("haproxy.log");
-    Process p = new ProcessBuilder(bin.toString(), "-db", "-f", cfg.toString())
+    Process p = new ProcessBuilder(binary.executable().toString(), "-db", "-f", cfg.toString())
       .directory(dir.toFile())
       .redirectErrorStream(true)
       .redirectOutput(log.toFile())
       .start();
-    HaproxyProcess h = new HaproxyProcess(p, dir, socket, log);
+    HaproxyProcess h = new HaproxyProcess(binary, p, dir, socket, log, new AtomicInteger(1));
+    boolean hasStatsSocket = haproxyCfg.contains("@STATS_SOCKET@");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!portOpen(waitPort)) {
+    while (!portOpen(waitPort) || (hasStatsSocket && !h.statsSocketAnswers())) {
       if (!p.isAlive() || System.nanoTime() > deadline) {
         String out = h.log();
         h.close();
-        throw new IllegalStateException("HAProxy did not start (exit " + (p.isAlive() ? "none" : p.exitValue())
+        throw new IllegalStateException(binary + " did not start (exit " + (p.isAlive() ? "none" : p.exitValue())
           + "):\n" + out);
       }
       sleep(20);
@@ -145,14 +158,61 @@ public final class HaproxyProcess implements AutoCloseable {
     return h;
   }
 
+  private boolean statsSocketAnswers() {
+    try {
+      return command("show info").contains("Pid:");
+    } catch (IOException notYet) {
+      return false;
+    }
+  }
+
+  /**
+   * conf/haproxy.cfg as a test runs it: its own web and agent ports, an admin socket, the SPOE file
+   * at {@code @DIR@/spoe-iprep.conf} (write {@link #confSpoe()} there) and {@code binary}'s backend
+   * mode. Tests change more with {@code replace}; each checks that its replacement took.
+   */
+  public static String confHaproxyCfg(HaproxyBinary binary, int webPort, int agentPort) throws IOException {
+    String cfg = Files.readString(confDir().resolve("haproxy.cfg"));
+    String test = cfg
+      .replaceFirst("(?m)^global$", "global\n    stats socket @STATS_SOCKET@ mode 600 level admin")
+      .replace("127.0.0.1:8000", "127.0.0.1:" + webPort)
+      .replace("127.0.0.1:12345", "127.0.0.1:" + agentPort)
+      .replace("config conf/spoe-iprep.conf", "config @DIR@/spoe-iprep.conf")
+      .replace("    mode tcp\n", "    mode " + binary.backendMode() + "\n");
+    for (String expected : List.of("stats socket @STATS_SOCKET@", "127.0.0.1:" + webPort, "127.0.0.1:" + agentPort,
+      "config @DIR@/spoe-iprep.conf", "    mode " + binary.backendMode() + "\n")) {
+      if (!test.contains(expected)) {
+        throw new IllegalStateException("conf/haproxy.cfg changed: '" + expected.strip() + "' not set in\n" + cfg);
+      }
+    }
+    return test;
+  }
+
+  /** conf/spoe-iprep.conf as shipped. */
+  public static String confSpoe() throws IOException {
+    return Files.readString(confDir().resolve("spoe-iprep.conf"));
+  }
+
   /**
    * An HAProxy configuration for load tests: a frontend on {@code webPort} that answers every request
    * itself after the SPOE filter of {@code conf/spoe-iprep.conf} (written as {@code @DIR@/spoe-iprep.conf})
    * asked the agents; responses carry {@code Ip_score} and, when set, {@code Spoe_error} and the
    * variables named in {@code extraHeaders} (header name = txn variable name after the prefix).
-   * The SPOE backend has {@code option spop-check} and the given server lines.
+   * The SPOE backend has {@code option spop-check} and the given server lines; its mode is
+   * {@code binary}'s ({@code spop} on 3.1+).
    */
+  public static String iprepLoadConfig(HaproxyBinary binary, int webPort, List<String> extraHeaders,
+                                       String... serverLines) {
+    return iprepLoadConfig(binary.backendMode(), webPort, extraHeaders, serverLines);
+  }
+
+  /** {@link #iprepLoadConfig(HaproxyBinary, int, List, String...)} for HAProxy 2.6 to 3.0 ({@code mode tcp}). */
   public static String iprepLoadConfig(int webPort, List<String> extraHeaders, String... serverLines) {
+    return iprepLoadConfig("tcp", webPort, extraHeaders, serverLines);
+  }
+
+  private static String iprepLoadConfig(String backendMode, int webPort, List<String> extraHeaders,
+                                        String... serverLines) {
     List<String> lines = new java.util.ArrayList<>(List.of(
       "global",
       "    stats socket @STATS_SOCKET@ mode 600 level admin",
@@ -173,7 +233,7 @@ public final class HaproxyProcess implements AutoCloseable {
     lines.add("    http-after-response set-header Spoe_error %[var(txn.iprep.error)] if { var(txn.iprep.error) -m found }");
     lines.addAll(List.of(
       "backend spoe-iprep",
-      "    mode tcp",
+      "    mode " + backendMode,
       "    balance roundrobin",
       "    timeout connect 5s",
       "    timeout server 3m",

@@ -1,6 +1,7 @@
 package dev.spoa.examples.iprep;
 
 import dev.spoa.examples.haproxy.CountingMetrics;
+import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.handler.SpoaHandlers;
@@ -9,16 +10,15 @@ import dev.spoa.server.SpoaServerVerticle;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,15 +27,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The ip-reputation agent behind the real HAProxy, configured from the files in {@code conf/}
- * (ports and paths rewritten for the test).
+ * The ip-reputation agent behind the real HAProxy, on every version of {@link HaproxyBinary#versions()},
+ * configured from the files in {@code conf/} (ports, paths and the backend mode rewritten for the test).
  */
-class IpReputationHaproxyTest {
+class IpReputationHaproxyIT {
 
   private Vertx vertx;
   private final CountingMetrics metrics = new CountingMetrics();
@@ -45,7 +46,6 @@ class IpReputationHaproxyTest {
 
   @BeforeEach
   void setUp() {
-    HaproxyProcess.binary(); // skip (or fail in CI) before starting anything
     vertx = Vertx.vertx();
     agentPort = HaproxyProcess.freePort();
     webPort = HaproxyProcess.freePort();
@@ -64,19 +64,16 @@ class IpReputationHaproxyTest {
   }
 
   /** conf/haproxy.cfg and conf/spoe-iprep.conf with the test's ports, an admin socket and quick checks. */
-  private void startHaproxy(boolean pipelining) throws IOException {
-    String cfg = Files.readString(HaproxyProcess.confDir().resolve("haproxy.cfg"))
-      .replaceFirst("(?m)^global$", "global\n    stats socket @STATS_SOCKET@ mode 600 level admin")
-      .replace("127.0.0.1:8000", "127.0.0.1:" + webPort)
-      .replace("127.0.0.1:12345", "127.0.0.1:" + agentPort)
-      .replace("config conf/spoe-iprep.conf", "config @DIR@/spoe-iprep.conf")
+  private void startHaproxy(HaproxyBinary binary, boolean pipelining) throws IOException {
+    String cfg = HaproxyProcess.confHaproxyCfg(binary, webPort, agentPort)
       .replace("check inter 2s", "check inter 200ms");
-    String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"));
+    String spoe = HaproxyProcess.confSpoe();
     if (!pipelining) {
       spoe = spoe.replace("spoe-agent iprep-agent\n", "spoe-agent iprep-agent\n    no option pipelining\n");
+      assertTrue(spoe.contains("no option pipelining"), spoe);
     }
-    assertTrue(cfg.contains("127.0.0.1:" + webPort) && cfg.contains("127.0.0.1:" + agentPort), "ports rewritten");
-    haproxy = HaproxyProcess.start(cfg, webPort, "spoe-iprep.conf", spoe);
+    assertTrue(cfg.contains("check inter 200ms"), cfg);
+    haproxy = HaproxyProcess.start(binary, cfg, webPort, "spoe-iprep.conf", spoe);
   }
 
   /** Sends {@code total} requests from {@code threads} keep-alive clients; returns the Ip_score headers. */
@@ -110,11 +107,19 @@ class IpReputationHaproxyTest {
     }
   }
 
-  @ParameterizedTest(name = "pipelining offered by HAProxy: {0}")
-  @ValueSource(booleans = {true, false})
-  void everyResponseCarriesTheAgentsScore(boolean pipelining) throws Exception {
+  static Stream<Arguments> versionsWithAndWithoutPipelining() {
+    return HaproxyBinary.versions(v -> true).flatMap(v -> Stream.of(Arguments.of(v, true), Arguments.of(v, false)));
+  }
+
+  static Stream<HaproxyBinary> versionsOfferingAsync() {
+    return HaproxyBinary.versions(HaproxyBinary::async);
+  }
+
+  @ParameterizedTest(name = "{0}, pipelining offered by HAProxy: {1}")
+  @MethodSource("versionsWithAndWithoutPipelining")
+  void everyResponseCarriesTheAgentsScore(HaproxyBinary binary, boolean pipelining) throws Exception {
     IpReputationAgent.deploy(vertx, agentOptions(), metrics).await();
-    startHaproxy(pipelining);
+    startHaproxy(binary, pipelining);
     List<Optional<String>> scores = requests(4, 1000);
     assertEquals(1000, scores.size());
     long twenties = scores.stream().filter(s -> s.equals(Optional.of("20"))).count();
@@ -122,17 +127,19 @@ class IpReputationHaproxyTest {
     assertTrue(metrics.notifies.get() >= 1000, "the agent answered every NOTIFY: " + metrics.notifies.get());
   }
 
-  @Test
-  void withAsyncAgreedEveryResponseCarriesTheScoreToo() throws Exception {
-    // HAProxy 2.6 offers async by default; the agent agrees only when asked to.
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("versionsOfferingAsync")
+  void withAsyncAgreedEveryResponseCarriesTheScoreToo(HaproxyBinary binary) throws Exception {
+    // HAProxy 2.6 and 3.0 offer async by default; the agent agrees only when asked to. 3.1+ never offers it.
     IpReputationAgent.deploy(vertx, agentOptions().setAsync(true), metrics).await();
-    startHaproxy(true);
+    startHaproxy(binary, true);
     List<Optional<String>> scores = requests(4, 500);
     assertEquals(500, scores.stream().filter(s -> s.equals(Optional.of("20"))).count(), haproxy.log());
   }
 
-  @Test
-  void withDirectDispatchEveryResponseCarriesTheScoreWithoutTheEventBus() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void withDirectDispatchEveryResponseCarriesTheScoreWithoutTheEventBus(HaproxyBinary binary) throws Exception {
     AtomicInteger busRequests = new AtomicInteger();
     vertx.eventBus().addOutboundInterceptor(ctx -> {
       if (ctx.message().address().equals(SpoaHandlers.address(IpReputationHandler.MESSAGE))) {
@@ -141,38 +148,41 @@ class IpReputationHaproxyTest {
       ctx.next();
     });
     IpReputationAgent.deploy(vertx, agentOptions().setDirectDispatch(true), metrics).await();
-    startHaproxy(true);
+    startHaproxy(binary, true);
     List<Optional<String>> scores = requests(4, 1000);
     assertEquals(1000, scores.stream().filter(s -> s.equals(Optional.of("20"))).count(), haproxy.log());
     assertEquals(0, busRequests.get(), "the local handler was called directly");
   }
 
-  @Test
-  void spopCheckMarksTheAgentUp() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void spopCheckMarksTheAgentUp(HaproxyBinary binary) throws Exception {
     IpReputationAgent.deploy(vertx, agentOptions(), metrics).await();
-    startHaproxy(true);
+    startHaproxy(binary, true);
     // HAProxy starts a server as UP before checking it: wait for a passed SPOP check (L7OK).
     String status = haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10));
     assertEquals("UP/L7OK", status, haproxy.log());
     assertTrue(metrics.healthChecks.get() >= 1, "the agent answered health-check HELLOs");
   }
 
-  @Test
-  void spopCheckMarksAMissingAgentDown() throws Exception {
-    startHaproxy(true); // nothing listens on the agent port
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void spopCheckMarksAMissingAgentDown(HaproxyBinary binary) throws Exception {
+    startHaproxy(binary, true); // nothing listens on the agent port
     String status = haproxy.awaitCheck("spoe-iprep", "agent1", "DOWN", "L4CON", Duration.ofSeconds(10));
     assertEquals("DOWN/L4CON", status, "connection refused");
     List<Optional<String>> scores = requests(1, 5);
     assertTrue(scores.stream().allMatch(Optional::isEmpty), "requests pass without a score");
   }
 
-  @Test
-  void aThrowingHandlerLetsRequestsThroughWithoutTheVariable() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void aThrowingHandlerLetsRequestsThroughWithoutTheVariable(HaproxyBinary binary) throws Exception {
     vertx.deployVerticle(SpoaHandlerVerticle.of(IpReputationHandler.MESSAGE, req -> {
       throw new IllegalStateException("reputation service unavailable");
     })).await();
     vertx.deployVerticle(new SpoaServerVerticle(agentOptions(), metrics)).await();
-    startHaproxy(true);
+    startHaproxy(binary, true);
     List<Optional<String>> scores = requests(2, 100);
     assertEquals(100, scores.size());
     assertTrue(scores.stream().allMatch(Optional::isEmpty), "no Ip_score header without a verdict");

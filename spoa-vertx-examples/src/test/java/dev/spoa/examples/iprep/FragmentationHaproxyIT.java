@@ -1,5 +1,6 @@
 package dev.spoa.examples.iprep;
 
+import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.metrics.SpoaMetrics;
@@ -12,7 +13,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.net.URI;
@@ -20,7 +22,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,17 +31,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * HAProxy 2.6 fragments a NOTIFY larger than the agreed {@code max-frame-size} (spop-spec §6, §11):
- * with {@code max-frame-size 256} and a User-Agent of several hundred bytes, the message arrives as
- * NOTIFY(FIN=0) + UNSET... + UNSET(FIN=1), which the agent reassembles when it announced
- * {@code fragmentation}.
+ * HAProxy 2.6 and 3.0 (the SPOE applet) fragment a NOTIFY larger than the agreed
+ * {@code max-frame-size} (spop-spec §6, §11): with {@code max-frame-size 256} and a User-Agent of
+ * several hundred bytes, the message arrives as NOTIFY(FIN=0) + UNSET... + UNSET(FIN=1), which the
+ * agent reassembles when it announced {@code fragmentation}. 3.1+ never fragments.
  */
-class FragmentationHaproxyTest {
+class FragmentationHaproxyIT {
 
   private Vertx vertx;
   private final CountingMetrics metrics = new CountingMetrics();
@@ -93,9 +95,16 @@ class FragmentationHaproxyTest {
     }
   }
 
+  static Stream<HaproxyBinary> fragmentingVersions() {
+    return HaproxyBinary.versions(HaproxyBinary::fragmentation);
+  }
+
+  static Stream<HaproxyBinary> multiplexerVersions() {
+    return HaproxyBinary.versions(HaproxyBinary::spopMode);
+  }
+
   @BeforeEach
   void setUp() {
-    HaproxyProcess.binary(); // skip (or fail in CI) before starting anything
     vertx = Vertx.vertx();
     agentPort = HaproxyProcess.freePort();
     webPort = HaproxyProcess.freePort();
@@ -127,25 +136,21 @@ class FragmentationHaproxyTest {
    * conf/ with max-frame-size 256, the User-Agent as argument ua, X-Ua-Len copied from
    * txn.iprep.ua_len and X-Spoe-Error from txn.iprep.error; relaxed checks for a loaded machine.
    */
-  private void startHaproxy(String processingTimeout) throws IOException {
-    String cfg = Files.readString(HaproxyProcess.confDir().resolve("haproxy.cfg"))
-      .replaceFirst("(?m)^global$", "global\n    stats socket @STATS_SOCKET@ mode 600 level admin")
-      .replace("127.0.0.1:8000", "127.0.0.1:" + webPort)
-      .replace("127.0.0.1:12345", "127.0.0.1:" + agentPort)
-      .replace("config conf/spoe-iprep.conf", "config @DIR@/spoe-iprep.conf")
+  private void startHaproxy(HaproxyBinary binary, String processingTimeout) throws IOException {
+    String cfg = HaproxyProcess.confHaproxyCfg(binary, webPort, agentPort)
       .replace("    option spop-check\n", "    option spop-check\n    timeout check 3s\n")
       .replace("check inter 2s", "check inter 500ms fall 3 rise 1")
       .replaceFirst("(?m)^(    http-after-response set-header Ip_score .*)$",
         "$1\n    http-after-response set-header X-Ua-Len %[var(txn.iprep.ua_len)] if { var(txn.iprep.ua_len) -m found }"
           + "\n    http-after-response set-header X-Spoe-Error %[var(txn.iprep.error)] if { var(txn.iprep.error) -m found }");
-    String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"))
+    String spoe = HaproxyProcess.confSpoe()
       .replace("spoe-agent iprep-agent\n", "spoe-agent iprep-agent\n    max-frame-size 256\n")
       .replace("args ip=src\n", "args ip=src ua=req.hdr(user-agent)\n")
       .replace("timeout processing 500ms", "timeout processing " + processingTimeout);
-    assertTrue(cfg.contains("127.0.0.1:" + webPort) && cfg.contains("127.0.0.1:" + agentPort) && cfg.contains("X-Ua-Len"), cfg);
+    assertTrue(cfg.contains("X-Ua-Len") && cfg.contains("inter 500ms fall 3 rise 1"), cfg);
     assertTrue(spoe.contains("max-frame-size 256") && spoe.contains("ua=req.hdr(user-agent)")
       && spoe.contains("timeout processing " + processingTimeout), spoe);
-    haproxy = HaproxyProcess.start(cfg, webPort, "spoe-iprep.conf", spoe);
+    haproxy = HaproxyProcess.start(binary, cfg, webPort, "spoe-iprep.conf", spoe);
   }
 
   /** The counter once it reached {@code n}, or after 2 s: metrics are recorded just after the ACK is written. */
@@ -185,10 +190,11 @@ class FragmentationHaproxyTest {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   }
 
-  @Test
-  void fragmentedNotifiesAreReassembled() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("fragmentingVersions")
+  void fragmentedNotifiesAreReassembled(HaproxyBinary binary) throws Exception {
     deployAgent(true, 1500);
-    startHaproxy("2s");
+    startHaproxy(binary, "2s");
     assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10)), haproxy.log());
 
     int threads = 4;
@@ -230,17 +236,18 @@ class FragmentationHaproxyTest {
   }
 
   /**
-   * Observed on HAProxy 2.6.12 when the agent does not announce {@code fragmentation}: the HELLO
+   * Observed on HAProxy 2.6.12 and 3.0.11 when the agent does not announce {@code fragmentation}: the HELLO
    * succeeds and the check stays UP, but HAProxy cannot send the oversized NOTIFY. It closes the
    * connection with HAPROXY-DISCONNECT 10 "fragmentation not supported", opens a new one, and does
    * so again and again (dozens of connections per request) until {@code timeout processing}; the
    * request then goes on without the variable and with SPOE error 1 (timeout). Messages that fit
    * one frame still work.
    */
-  @Test
-  void withoutFragmentationHaproxyCannotSendTheMessage() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("fragmentingVersions")
+  void withoutFragmentationHaproxyCannotSendTheMessage(HaproxyBinary binary) throws Exception {
     deployAgent(false, SpoaServerOptions.DEFAULT_HANDLER_TIMEOUT);
-    startHaproxy("500ms"); // the length of each connection storm
+    startHaproxy(binary, "500ms"); // the length of each connection storm
     assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10)), haproxy.log());
 
     HttpClient http = http();
@@ -267,6 +274,34 @@ class FragmentationHaproxyTest {
     // a message that fits one frame still gets through, and the agent stays UP
     assertEquals(Optional.of("40"), uaLen(http, 40));
     assertEquals(1, awaitAtLeast(metrics.notifies, 1));
+    assertEquals("UP", haproxy.serverStat("spoe-iprep", "agent1", "status"));
+  }
+
+  /**
+   * 3.1+ (the SPOP multiplexer) never fragments, whatever the agent announces (spop-spec §6): a
+   * message that does not fit the frame fails its event before anything is sent, with SPOE error 3
+   * ("too big", flt_spoe.c's SPOE_CTX_ERR_TOO_BIG when encoding the messages fails). No NOTIFY, no
+   * DISCONNECT, no reconnection storm as on 2.6/3.0 without the capability; messages that fit go through.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("multiplexerVersions")
+  void from31OnAnOversizedMessageFailsWithoutBeingSent(HaproxyBinary binary) throws Exception {
+    deployAgent(true, 1500); // fragmentation announced, and ignored
+    startHaproxy(binary, "2s");
+    assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10)), haproxy.log());
+
+    HttpClient http = http();
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> r = send(http, 1000);
+      assertEquals(Optional.empty(), r.headers().firstValue("X-Ua-Len"), "the message never reached the agent");
+      assertEquals(Optional.of("3"), r.headers().firstValue("X-Spoe-Error"), "SPOE error 3: too big; HAProxy log:\n"
+        + haproxy.log());
+    }
+    assertEquals(Optional.of("40"), uaLen(http, 40), "a message that fits one frame still gets through");
+    assertEquals(1, awaitAtLeast(metrics.notifies, 1), "only that one NOTIFY arrived");
+    assertEquals(0, metrics.reassembled.get(), "no fragment ever arrived");
+    assertEquals(Map.of(), metrics.disconnectsReceived, "HAProxy closed nothing with a DISCONNECT");
+    assertEquals(Map.of(), metrics.disconnectsSent);
     assertEquals("UP", haproxy.serverStat("spoe-iprep", "agent1", "status"));
   }
 }

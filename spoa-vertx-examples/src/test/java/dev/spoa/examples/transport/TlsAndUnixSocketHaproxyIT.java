@@ -1,6 +1,7 @@
 package dev.spoa.examples.transport;
 
 import dev.spoa.examples.haproxy.CountingMetrics;
+import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.examples.iprep.IpReputationAgent;
 import dev.spoa.server.SpoaServerOptions;
@@ -11,6 +12,8 @@ import io.vertx.core.net.PemTrustOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -38,11 +41,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The ip-reputation agent behind the real HAProxy over the transports other than plain TCP: TLS
- * (with client certificates) and a unix domain socket. Configs come from {@code conf/}, with the
- * SPOE backend's server line replaced.
+ * The ip-reputation agent behind the real HAProxy, on every version, over the transports other
+ * than plain TCP: TLS (with client certificates) and a unix domain socket. Configs come from
+ * {@code conf/}, with the SPOE backend's server line replaced.
  */
-class TlsAndUnixSocketHaproxyTest {
+class TlsAndUnixSocketHaproxyIT {
 
   @TempDir
   Path tmp;
@@ -53,7 +56,6 @@ class TlsAndUnixSocketHaproxyTest {
 
   @BeforeEach
   void setUp() {
-    HaproxyProcess.binary(); // skip (or fail in CI) before starting anything
     vertx = Vertx.vertx();
   }
 
@@ -68,18 +70,15 @@ class TlsAndUnixSocketHaproxyTest {
    * replaced. Checks and the SPOE processing timeout are relaxed so that a loaded test machine
    * (TLS handshakes, JIT warm-up) does not flap the server or time out a NOTIFY.
    */
-  private HaproxyProcess startHaproxy(int webPort, String serverLine) throws IOException {
-    String cfg = Files.readString(HaproxyProcess.confDir().resolve("haproxy.cfg"))
-      .replaceFirst("(?m)^global$", "global\n    stats socket @STATS_SOCKET@ mode 600 level admin")
+  private HaproxyProcess startHaproxy(HaproxyBinary binary, int webPort, String serverLine) throws IOException {
+    String cfg = HaproxyProcess.confHaproxyCfg(binary, webPort, 12345) // the whole server line is replaced below
       .replace("    option spop-check\n", "    option spop-check\n    timeout check 3s\n")
-      .replace("127.0.0.1:8000", "127.0.0.1:" + webPort)
-      .replace("config conf/spoe-iprep.conf", "config @DIR@/spoe-iprep.conf")
       .replaceFirst("(?m)^    server agent1 .*$", Matcher.quoteReplacement("    server agent1 " + serverLine));
-    assertTrue(cfg.contains("server agent1 " + serverLine) && cfg.contains("127.0.0.1:" + webPort), cfg);
-    String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"))
+    assertTrue(cfg.contains("server agent1 " + serverLine), cfg);
+    String spoe = HaproxyProcess.confSpoe()
       .replace("timeout processing 500ms", "timeout processing 2s");
     assertTrue(cfg.contains("timeout check 3s") && spoe.contains("timeout processing 2s"));
-    HaproxyProcess h = HaproxyProcess.start(cfg, webPort, "spoe-iprep.conf", spoe);
+    HaproxyProcess h = HaproxyProcess.start(binary, cfg, webPort, "spoe-iprep.conf", spoe);
     haproxies.add(h);
     return h;
   }
@@ -130,13 +129,14 @@ class TlsAndUnixSocketHaproxyTest {
       + (clientCert ? " crt " + certs.clientPem : "");
   }
 
-  @Test
-  void mutualTlsCarriesScoresAndHealthChecks() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void mutualTlsCarriesScoresAndHealthChecks(HaproxyBinary binary) throws Exception {
     TestCertificates certs = TestCertificates.create(Files.createDirectory(tmp.resolve("pki")));
     int agentPort = HaproxyProcess.freePort();
     int webPort = HaproxyProcess.freePort();
     IpReputationAgent.deploy(vertx, mutualTlsAgent(certs, agentPort), metrics).await();
-    HaproxyProcess haproxy = startHaproxy(webPort, tlsServerLine(agentPort, certs, true));
+    HaproxyProcess haproxy = startHaproxy(binary, webPort, tlsServerLine(agentPort, certs, true));
 
     String status = haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10));
     assertEquals("UP/L7OK", status, "the SPOP check passes over TLS; HAProxy log:\n" + haproxy.log());
@@ -147,17 +147,18 @@ class TlsAndUnixSocketHaproxyTest {
     assertTrue(awaitAtLeast(metrics.notifies, 50) >= 50, "the agent answered every NOTIFY: " + metrics.notifies.get());
   }
 
-  @Test
-  void haproxyWithoutClientCertificateIsRefusedWhileAGoodOneIsServed() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void haproxyWithoutClientCertificateIsRefusedWhileAGoodOneIsServed(HaproxyBinary binary) throws Exception {
     TestCertificates certs = TestCertificates.create(Files.createDirectory(tmp.resolve("pki")));
     int agentPort = HaproxyProcess.freePort();
     int badWeb = HaproxyProcess.freePort();
     int goodWeb = HaproxyProcess.freePort();
     IpReputationAgent.deploy(vertx, mutualTlsAgent(certs, agentPort), metrics).await();
 
-    // HAProxy 2.6 sends no certificate; the agent (ClientAuth.REQUIRED) aborts the handshake, so the
+    // Without "crt" HAProxy sends no certificate; the agent (ClientAuth.REQUIRED) aborts the handshake, so the
     // SPOP check fails at the TLS layer ("Socket error", info "SSL fatal error") and the server goes DOWN.
-    HaproxyProcess bad = startHaproxy(badWeb, tlsServerLine(agentPort, certs, false));
+    HaproxyProcess bad = startHaproxy(binary, badWeb, tlsServerLine(agentPort, certs, false));
     String badStatus = bad.awaitCheck("spoe-iprep", "agent1", "DOWN", "SOCKERR", Duration.ofSeconds(10));
     assertEquals("DOWN/SOCKERR", badStatus, bad.log());
     assertEquals("SSL fatal error", bad.serverStat("spoe-iprep", "agent1", "last_chk"));
@@ -168,7 +169,7 @@ class TlsAndUnixSocketHaproxyTest {
     assertEquals(0, metrics.healthChecks.get(), "no HELLO got through the failed handshakes");
 
     // The agent is unharmed: a HAProxy with the client certificate is checked UP and served.
-    HaproxyProcess good = startHaproxy(goodWeb, tlsServerLine(agentPort, certs, true));
+    HaproxyProcess good = startHaproxy(binary, goodWeb, tlsServerLine(agentPort, certs, true));
     assertEquals("UP/L7OK", good.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10)), good.log());
     assertAllScored(scores(goodWeb, 20), good);
     assertTrue(awaitAtLeast(metrics.notifies, 20) >= 20, "notifies: " + metrics.notifies.get());
@@ -181,8 +182,9 @@ class TlsAndUnixSocketHaproxyTest {
     return new SpoaServerOptions().setHandlerTimeout(1500).setUnixSocketPath(socket.toString()).setUnixSocketPermissions("rw-rw----");
   }
 
-  @Test
-  void unixSocketCarriesScoresAndHealthChecks() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void unixSocketCarriesScoresAndHealthChecks(HaproxyBinary binary) throws Exception {
     Path socket = tmp.resolve("agent.sock");
     int webPort = HaproxyProcess.freePort();
     IpReputationAgent.deploy(vertx, unixAgent(socket), metrics).await();
@@ -190,7 +192,7 @@ class TlsAndUnixSocketHaproxyTest {
     assertTrue(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther(),
       "a socket file");
 
-    HaproxyProcess haproxy = startHaproxy(webPort, "unix@" + socket + " check inter 500ms fall 3 rise 1");
+    HaproxyProcess haproxy = startHaproxy(binary, webPort, "unix@" + socket + " check inter 500ms fall 3 rise 1");
     String status = haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10));
     assertEquals("UP/L7OK", status, "the SPOP check passes over the unix socket; HAProxy log:\n" + haproxy.log());
     assertTrue(metrics.healthChecks.get() >= 1);
@@ -199,8 +201,9 @@ class TlsAndUnixSocketHaproxyTest {
     assertTrue(awaitAtLeast(metrics.notifies, 50) >= 50, "the agent answered every NOTIFY: " + metrics.notifies.get());
   }
 
-  @Test
-  void aStaleSocketFileIsReplaced() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void aStaleSocketFileIsReplaced(HaproxyBinary binary) throws Exception {
     Path socket = tmp.resolve("agent.sock");
     try (ServerSocketChannel stale = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       stale.bind(UnixDomainSocketAddress.of(socket)); // closing does not remove the file: as after a crash
@@ -212,7 +215,7 @@ class TlsAndUnixSocketHaproxyTest {
     IpReputationAgent.deploy(vertx, unixAgent(socket), metrics).await();
     assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
 
-    HaproxyProcess haproxy = startHaproxy(webPort, "unix@" + socket + " check inter 500ms fall 3 rise 1");
+    HaproxyProcess haproxy = startHaproxy(binary, webPort, "unix@" + socket + " check inter 500ms fall 3 rise 1");
     assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10)), haproxy.log());
     assertAllScored(scores(webPort, 10), haproxy);
   }

@@ -1,17 +1,18 @@
 package dev.spoa.examples.iprep;
 
+import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.SpoaServerOptions;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * connection, answer every NOTIFY, and see no protocol error; with pipelining only (async off,
  * the default) no request loses its verdict.
  */
-class HaproxyReloadTest {
+class HaproxyReloadIT {
 
   private Vertx vertx;
   private final List<HaproxyProcess> haproxies = new ArrayList<>();
@@ -75,20 +76,16 @@ class HaproxyReloadTest {
     }
   }
 
-  @Test
-  void reloadsUnderLoadKeepEveryVerdict() throws Exception {
-    HaproxyProcess.binary();
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void reloadsUnderLoadKeepEveryVerdict(HaproxyBinary binary) throws Exception {
     vertx = Vertx.vertx();
     Counting metrics = new Counting();
     int agentPort = HaproxyProcess.freePort();
     int web = HaproxyProcess.freePort();
     IpReputationAgent.deploy(vertx, new SpoaServerOptions().setPort(agentPort), metrics).await();
-    String cfg = Files.readString(HaproxyProcess.confDir().resolve("haproxy.cfg"))
-      .replace("127.0.0.1:8000", "127.0.0.1:" + web)
-      .replace("127.0.0.1:12345", "127.0.0.1:" + agentPort)
-      .replace("config conf/spoe-iprep.conf", "config @DIR@/spoe-iprep.conf");
-    String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"));
-    HaproxyProcess current = HaproxyProcess.start(cfg, web, "spoe-iprep.conf", spoe);
+    String cfg = HaproxyProcess.confHaproxyCfg(binary, web, agentPort);
+    HaproxyProcess current = HaproxyProcess.start(binary, cfg, web, "spoe-iprep.conf", HaproxyProcess.confSpoe());
     haproxies.add(current);
 
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
