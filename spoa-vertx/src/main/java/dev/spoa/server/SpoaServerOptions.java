@@ -36,6 +36,8 @@ public class SpoaServerOptions extends NetServerOptions {
   /** Below the usual HAProxy {@code timeout processing} of 500 ms or more. */
   public static final long DEFAULT_HANDLER_TIMEOUT = 400;
   public static final boolean DEFAULT_PIPELINING = true;
+  /** Off: see {@link #setPipeliningBefore31(boolean)}. */
+  public static final boolean DEFAULT_PIPELINING_BEFORE_31 = false;
   /**
    * Room for HAProxy's default checks ({@code inter 2s fall 3}: DOWN 4 to 6 s after the drain
    * begins) and for the connections to finish; Kubernetes' default grace period is 30 s too.
@@ -81,6 +83,7 @@ public class SpoaServerOptions extends NetServerOptions {
   private double maxConnectionAgeJitter;
   private long drainIdleTimeout;
   private int drainHealthChecks;
+  private boolean pipeliningBefore31;
   private boolean directDispatch;
   private Map<String, Long> handlerTimeouts;
   private String fallbackVariable;
@@ -115,6 +118,7 @@ public class SpoaServerOptions extends NetServerOptions {
     maxConnectionAgeJitter = other.maxConnectionAgeJitter;
     drainIdleTimeout = other.drainIdleTimeout;
     drainHealthChecks = other.drainHealthChecks;
+    pipeliningBefore31 = other.pipeliningBefore31;
     directDispatch = other.directDispatch;
     handlerTimeouts = new LinkedHashMap<>(other.handlerTimeouts);
     fallbackVariable = other.fallbackVariable;
@@ -155,6 +159,7 @@ public class SpoaServerOptions extends NetServerOptions {
     }
     setDrainIdleTimeout(longOr(json, "drainIdleTimeout", drainIdleTimeout));
     setDrainHealthChecks(intOr(json, "drainHealthChecks", drainHealthChecks));
+    setPipeliningBefore31(boolOr(json, "pipeliningBefore31", pipeliningBefore31));
     setDirectDispatch(boolOr(json, "directDispatch", directDispatch));
     JsonObject timeouts = json.getJsonObject("handlerTimeouts");
     if (timeouts != null) {
@@ -199,6 +204,7 @@ public class SpoaServerOptions extends NetServerOptions {
     maxConnectionAgeJitter = DEFAULT_MAX_CONNECTION_AGE_JITTER;
     drainIdleTimeout = DEFAULT_DRAIN_IDLE_TIMEOUT;
     drainHealthChecks = DEFAULT_DRAIN_HEALTH_CHECKS;
+    pipeliningBefore31 = DEFAULT_PIPELINING_BEFORE_31;
     directDispatch = DEFAULT_DIRECT_DISPATCH;
     handlerTimeouts = new LinkedHashMap<>();
     fallbackVariable = null;
@@ -228,6 +234,7 @@ public class SpoaServerOptions extends NetServerOptions {
       .put("maxConnectionAgeJitter", maxConnectionAgeJitter)
       .put("drainIdleTimeout", drainIdleTimeout)
       .put("drainHealthChecks", drainHealthChecks)
+      .put("pipeliningBefore31", pipeliningBefore31)
       .put("directDispatch", directDispatch)
       .put("handlerTimeouts", new JsonObject(new LinkedHashMap<>(handlerTimeouts)))
       .put("fallbackVariable", fallbackVariable)
@@ -288,6 +295,24 @@ public class SpoaServerOptions extends NetServerOptions {
   /** Whether to agree to pipelining when HAProxy offers it (several NOTIFYs in flight per connection). */
   public SpoaServerOptions setPipelining(boolean pipelining) {
     this.pipelining = pipelining;
+    return this;
+  }
+
+  public boolean isPipeliningBefore31() {
+    return pipeliningBefore31;
+  }
+
+  /**
+   * Whether to agree to pipelining with HAProxy 2.6 to 3.0 too (they offer {@code async}, which
+   * 3.1+ never do); it needs {@link #setPipelining(boolean)} as well. Off by default: those versions
+   * hand a new NOTIFY to any pipelined connection with room, even one of an agent marked DOWN, so
+   * no moment is safe to close one, and a drain (a restart) can fail the NOTIFY HAProxy writes while
+   * the agent closes. Without pipelining a connection carries one NOTIFY at a time and closes with
+   * its ACK, losing nothing; HAProxy opens more connections instead. HAProxy 3.1+ stop using an
+   * agent's connections once it is DOWN, so pipelining with them is always agreed.
+   */
+  public SpoaServerOptions setPipeliningBefore31(boolean pipeliningBefore31) {
+    this.pipeliningBefore31 = pipeliningBefore31;
     return this;
   }
 

@@ -26,6 +26,10 @@ class DrainIT extends AgentTestBase {
 
   private static final SpoaMessage M = SpoaMessage.of("m");
 
+  DrainIT() {
+    pipeliningBefore31 = false; // the default: 2.6 personality connections carry one NOTIFY at a time
+  }
+
   private void startDrainableServer(int drainHealthChecks) {
     startServer(new SpoaServerOptions().setDrainHealthChecks(drainHealthChecks).setDrainIdleTimeout(300));
     handler("m", req -> Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "x", 1))));

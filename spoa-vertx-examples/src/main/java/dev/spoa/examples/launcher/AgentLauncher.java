@@ -128,11 +128,14 @@ public final class AgentLauncher {
     LOG.info("configuration{}:\n{}", confFile == null ? " (defaults, environment, properties, arguments)"
       : " (" + confFile + ", environment, properties, arguments)", config.describe());
     AtomicReference<Vertx> started = new AtomicReference<>();
-    // SIGTERM/SIGINT: closing Vert.x undeploys the verticles (the server drains), and leaves the cluster.
+    AtomicReference<Deployments> deployed = new AtomicReference<>();
+    // SIGTERM/SIGINT: the server drains first, then the handlers finish what they hold, then the node
+    // leaves the cluster (Vert.x's own close would undeploy all at once: handlers gone mid-drain).
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       Vertx v = started.get();
       if (v != null) {
-        v.close().await();
+        undeployInOrder(v, deployed.get()).await();
+        v.close().await(); // not chained: its completion runs on no event loop of the closed Vert.x
       }
     }, "spoa-shutdown"));
     PrometheusMeterRegistry registry = config.metricsEnabled() ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
@@ -141,6 +144,7 @@ public final class AgentLauncher {
     vertx(s, registry, config.eventLoops(), config.nativeTransport())
       .onSuccess(started::set)
       .compose(vertx -> deploy(vertx, s, config, messageName, handler, metrics, servers)
+        .onSuccess(deployed::set)
         .compose(v -> registry == null ? Future.succeededFuture() : SpoaAdminServer.create(vertx, config.adminOptions(),
           registry, config.serverOptions().getHandlerAddressPrefix()).servers(() -> List.copyOf(servers)).listen()
           .onSuccess(admin -> LOG.info("{}: /metrics, /health and /ready on {}:{}", what,
@@ -190,30 +194,48 @@ public final class AgentLauncher {
     }
   }
 
+  /** The deployment ids of one agent's verticles; null for what its role does not run. */
+  public record Deployments(String handlers, String servers) {
+  }
+
   /** Deploys the handlers (when the role has them), then the servers (when it has one). */
-  public static Future<Void> deploy(Vertx vertx, AgentSettings s, SpoaConfig config, String messageName,
-                                    Supplier<SpoaHandler> handler, SpoaMetrics metrics, List<SpoaServer> servers) {
-    Future<?> f = Future.succeededFuture();
+  public static Future<Deployments> deploy(Vertx vertx, AgentSettings s, SpoaConfig config, String messageName,
+                                           Supplier<SpoaHandler> handler, SpoaMetrics metrics, List<SpoaServer> servers) {
+    Future<String> handlers = Future.succeededFuture();
     if (s.runsHandlers()) {
-      DeploymentOptions handlers = new DeploymentOptions().setInstances(s.handlerInstances);
+      DeploymentOptions options = new DeploymentOptions().setInstances(s.handlerInstances);
       if (s.workerPoolSize > 0) {
-        handlers.setThreadingModel(ThreadingModel.WORKER)
+        options.setThreadingModel(ThreadingModel.WORKER)
           .setWorkerPoolName(WORKER_POOL)
           .setWorkerPoolSize(s.workerPoolSize);
       }
       Supplier<SpoaHandler> h = s.nodeName == null ? handler : () -> withNodeName(handler.get(), s.nodeName);
-      f = vertx.deployVerticle(() -> SpoaHandlerVerticle.of(messageName, h.get()), handlers);
+      handlers = vertx.deployVerticle(() -> SpoaHandlerVerticle.of(messageName, h.get()), options);
     }
-    if (s.runsServer()) {
-      int instances = s.serverInstances > 1 ? s.serverInstances : config.instances();
-      f = f.compose(id -> vertx.deployVerticle(() -> new SpoaServerVerticle(config.serverOptions(), metrics) {
-        @Override
-        public Future<?> start() {
-          return super.start().onSuccess(x -> servers.add(server()));
-        }
-      }, new DeploymentOptions().setInstances(instances)));
+    if (!s.runsServer()) {
+      return handlers.map(id -> new Deployments(id, null));
     }
-    return f.mapEmpty();
+    int instances = s.serverInstances > 1 ? s.serverInstances : config.instances();
+    return handlers.compose(handlersId -> vertx.deployVerticle(() -> new SpoaServerVerticle(config.serverOptions(), metrics) {
+      @Override
+      public Future<?> start() {
+        return super.start().onSuccess(x -> servers.add(server()));
+      }
+    }, new DeploymentOptions().setInstances(instances)).map(serversId -> new Deployments(handlersId, serversId)));
+  }
+
+  /**
+   * The shutdown order before Vert.x closes (and leaves the cluster): the servers drain (HAProxy
+   * stops sending, open work is answered), then the handlers stop (each finishes the requests it
+   * holds). Completes, failures logged, once both are done.
+   */
+  public static Future<Void> undeployInOrder(Vertx vertx, Deployments deployed) {
+    Future<Void> servers = deployed == null || deployed.servers() == null ? Future.succeededFuture()
+      : vertx.undeploy(deployed.servers()).onFailure(t -> LOG.warn("drain failed: {}", t.toString()));
+    return servers
+      .eventually(() -> deployed == null || deployed.handlers() == null ? Future.succeededFuture()
+        : vertx.undeploy(deployed.handlers()).onFailure(t -> LOG.warn("stopping the handlers failed: {}", t.toString())))
+      .otherwiseEmpty();
   }
 
   /** Re-reads the configuration file and applies what can change live; says what needs a restart. */

@@ -34,10 +34,19 @@ record HelloNegotiation(long maxFrameSize, boolean pipelining, boolean async, bo
     return sb.toString();
   }
 
-  /** With the capabilities the options enable. */
+  /**
+   * With the capabilities the options enable. HAProxy 2.6 to 3.0 (the SPOE applet, recognized by
+   * the {@code async} it offers and 3.1+ never do) get pipelining only with
+   * {@link SpoaServerOptions#isPipeliningBefore31()}: without it, connections close losslessly.
+   */
   static HelloNegotiation negotiate(KvFrame hello, SpoaServerOptions options) {
-    return negotiate(hello, options.getMaxFrameSize(), options.isPipelining(), options.isAsync(),
-      options.isFragmentation());
+    boolean pipelining = options.isPipelining() && (options.isPipeliningBefore31() || !offers(hello, "async"));
+    return negotiate(hello, options.getMaxFrameSize(), pipelining, options.isAsync(), options.isFragmentation());
+  }
+
+  private static boolean offers(KvFrame hello, String capability) {
+    TypedValue caps = hello.get("capabilities");
+    return caps != null && caps.type() == DataType.STRING && containsToken(caps.asString(), capability);
   }
 
   /** With pipelining as the only capability the agent may agree to. */
@@ -82,11 +91,9 @@ record HelloNegotiation(long maxFrameSize, boolean pipelining, boolean async, bo
       throw new SpopException(SpopStatus.BAD_MAX_FRAME_SIZE, "HAProxy's max-frame-size " + size.asUnsignedString()
         + " is below " + MIN_FRAME_SIZE);
     }
-    TypedValue caps = hello.get("capabilities");
-    String offered = caps != null && caps.type() == DataType.STRING ? caps.asString() : "";
-    boolean pipelining = pipeliningEnabled && containsToken(offered, "pipelining");
-    boolean async = asyncEnabled && containsToken(offered, "async");
-    boolean peerFragmentation = containsToken(offered, "fragmentation");
+    boolean pipelining = pipeliningEnabled && offers(hello, "pipelining");
+    boolean async = asyncEnabled && offers(hello, "async");
+    boolean peerFragmentation = offers(hello, "fragmentation");
     TypedValue hc = hello.get("healthcheck");
     boolean healthcheck = hc != null && hc.type() == DataType.BOOL && hc.asBoolean();
     TypedValue engine = hello.get("engine-id");

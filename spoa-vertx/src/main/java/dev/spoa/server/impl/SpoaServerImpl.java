@@ -175,7 +175,7 @@ public final class SpoaServerImpl implements SpoaServer {
   static final Set<String> LIVE_KEYS = Set.of("handlerTimeout", "handlerTimeouts", "fallbackVariable",
     "ackOverflowVariable", "maxInFlight", "maxInFlightPerConnection", "maxConnections", "helloTimeout",
     "connectionIdleTimeout", "maxConnectionAge", "maxConnectionAgeJitter", "shutdownTimeout", "drainIdleTimeout", "drainHealthChecks",
-    "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "pipelining", "fragmentation", "async",
+    "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "pipelining", "pipeliningBefore31", "fragmentation", "async",
     "directDispatch");
 
   @Override

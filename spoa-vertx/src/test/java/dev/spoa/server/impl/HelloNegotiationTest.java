@@ -92,6 +92,30 @@ class HelloNegotiationTest {
     assertEquals(ENGINE, n.engineId());
   }
 
+  // ---- pipelining by HAProxy generation, with the server's options ----
+
+  @Test
+  void byDefaultHaproxy26To30GetNoPipeliningSoThatADrainLosesNothing() {
+    HelloNegotiation n = HelloNegotiation.negotiate(hello(hello26()), new dev.spoa.server.SpoaServerOptions());
+    assertFalse(n.pipelining(), "2.6-3.0 offer async: one NOTIFY per connection, closed losslessly with its ACK");
+    assertEquals("fragmentation", n.capabilities());
+  }
+
+  @Test
+  void haproxy31PlusGetPipeliningByDefault() {
+    Map<String, TypedValue> m = hello26();
+    m.put("capabilities", TypedValue.ofString("pipelining"));
+    assertTrue(HelloNegotiation.negotiate(hello(m), new dev.spoa.server.SpoaServerOptions()).pipelining());
+  }
+
+  @Test
+  void pipeliningBefore31IsAgreedWhenAskedFor() {
+    dev.spoa.server.SpoaServerOptions options = new dev.spoa.server.SpoaServerOptions().setPipeliningBefore31(true);
+    assertTrue(HelloNegotiation.negotiate(hello(hello26()), options).pipelining());
+    assertFalse(HelloNegotiation.negotiate(hello(hello26()), options.setPipelining(false)).pipelining(),
+      "pipelining off wins");
+  }
+
   // ---- max-frame-size ----
 
   @Test
