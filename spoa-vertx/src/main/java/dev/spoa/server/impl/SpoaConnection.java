@@ -448,19 +448,41 @@ final class SpoaConnection {
   }
 
   private void armIdleTimer(long delayMillis) {
-    idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+    idleTimer = vertx.setTimer(delayMillis, id -> {
       idleTimer = -1;
       if (state == State.CLOSED || state == State.DRAINING && server.isDraining()) {
         return; // closed, or the drain's own timer took over
       }
       long idleMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
       long timeout = server.options().getConnectionIdleTimeout();
-      if (inFlight == 0 && partial == null && idleMillis >= timeout) {
+      long next = nextIdleCheck(timeout, idleMillis, inFlight > 0 || partial != null);
+      if (next == IDLE_EXPIRED) {
         disconnect(SpopStatus.TIMEOUT, "idle for " + idleMillis + " ms");
-      } else {
-        armIdleTimer(inFlight > 0 ? timeout : timeout - idleMillis);
+      } else if (next != IDLE_CHECK_OFF) {
+        armIdleTimer(next);
       }
     });
+  }
+
+  static final long IDLE_EXPIRED = -1;
+  static final long IDLE_CHECK_OFF = 0;
+
+  /**
+   * What the idle timer does when it fires: {@link #IDLE_EXPIRED} (end the connection),
+   * {@link #IDLE_CHECK_OFF} (the timeout was switched off live), or the milliseconds until the next
+   * check, always at least 1. A busy connection (a NOTIFY in flight or being reassembled) is not
+   * idle: it is checked again a whole period later, since the time left after its last frame can
+   * be 0 or less, which would re-arm the timer every millisecond for as long as it stays busy. Its
+   * waits have deadlines of their own (handler timeouts, {@code reassemblyTimeout}).
+   */
+  static long nextIdleCheck(long timeoutMillis, long idleMillis, boolean busy) {
+    if (timeoutMillis <= 0) {
+      return IDLE_CHECK_OFF;
+    }
+    if (busy) {
+      return timeoutMillis;
+    }
+    return idleMillis >= timeoutMillis ? IDLE_EXPIRED : timeoutMillis - idleMillis;
   }
 
   private void cancelTimer(long id) {
