@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What all SPOA servers of one Vert.x instance share, whatever event loop they run on: the counts
@@ -19,6 +20,8 @@ final class AgentState {
 
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger inFlight = new AtomicInteger();
+  /** Bytes held in partial NOTIFYs by all connections (bounded by {@code maxReassemblyBytes}). */
+  final AtomicLong reassemblyBytes = new AtomicLong();
   private final Map<String, Set<SpoaConnection>> engines = new ConcurrentHashMap<>();
 
   static AgentState of(Vertx vertx) {

@@ -84,19 +84,6 @@ final class SpoaConnection {
   private long idleTimer = -1;
   private long ageTimer = -1;
 
-  private static final class Reassembly {
-    final long streamId;
-    final long frameId;
-    final Buffer payload;
-    int fragments = 1;
-
-    Reassembly(long streamId, long frameId, Buffer firstPayload) {
-      this.streamId = streamId;
-      this.frameId = frameId;
-      this.payload = firstPayload;
-    }
-  }
-
   SpoaConnection(SpoaServerImpl server, NetSocket socket) {
     this.server = server;
     this.socket = socket;
@@ -246,8 +233,9 @@ final class SpoaConnection {
       if (fragment.abort()) {
         return; // abandoned before it began
       }
-      partial = new Reassembly(fragment.streamId(), fragment.frameId(), fragment.payload());
-      checkReassembledSize();
+      partial = new Reassembly(fragment.streamId(), fragment.frameId(), shared.reassemblyBytes, vertx,
+        server.options().getReassemblyTimeout(), this::onReassemblyDeadline);
+      addFragment(fragment);
       return;
     }
     if (partial == null) {
@@ -263,26 +251,60 @@ final class SpoaConnection {
     }
     if (fragment.abort()) {
       LOG.debug("{} HAProxy aborted fragmented NOTIFY {}/{}", socket.remoteAddress(), partial.streamId, partial.frameId);
-      partial = null;
+      dropPartial();
       metrics.notifyAborted();
       return;
     }
-    partial.payload.appendBuffer(fragment.payload());
-    partial.fragments++;
-    checkReassembledSize();
-    if (fragment.fin()) {
-      Reassembly done = partial;
-      partial = null;
-      metrics.notifyReassembled(done.fragments);
-      onNotify(new NotifyFrame(Frame.FLAG_FIN, done.streamId, done.frameId,
-        FrameDecoder.decodeMessages(done.payload, 0, done.payload.length())));
+    if (!addFragment(fragment) || !fragment.fin()) {
+      return;
     }
+    Reassembly done = partial;
+    partial = null;
+    int fragments = done.fragments();
+    Buffer payload = done.complete();
+    metrics.notifyReassembled(fragments);
+    onNotify(new NotifyFrame(Frame.FLAG_FIN, done.streamId, done.frameId,
+      FrameDecoder.decodeMessages(payload, 0, payload.length())));
   }
 
-  private void checkReassembledSize() {
-    if (partial.payload.length() > server.options().getMaxReassembledSize()) {
-      throw new SpopException(SpopStatus.FRAME_TOO_BIG, "fragmented NOTIFY " + partial.streamId + "/" + partial.frameId
-        + " exceeds maxReassembledSize " + server.options().getMaxReassembledSize());
+  /**
+   * Adds a fragment to {@link #partial}; when the instance's reassembly budget is spent, ends the
+   * connection (status 13) and returns {@code false}. Past the size cap it throws (status 3).
+   */
+  private boolean addFragment(FragmentFrame fragment) {
+    SpoaServerOptions options = server.options();
+    if (partial.add(fragment.payload(), options.getMaxReassembledSize(), options.getMaxReassemblyBytes())) {
+      return true;
+    }
+    metrics.reassemblyRefused();
+    if (server.reassemblyBudgetLog.allow()) {
+      LOG.warn("{} fragmented NOTIFY {}/{} refused: partial NOTIFYs of all connections hold {} of maxReassemblyBytes {}; "
+          + "disconnecting with status 13; more this second are only counted", socket.remoteAddress(),
+        partial.streamId, partial.frameId, shared.reassemblyBytes.get(), options.getMaxReassemblyBytes());
+    }
+    disconnect(SpopStatus.RESOURCE_ALLOCATION_ERROR, "fragmented NOTIFYs exceed the agent's memory budget");
+    return false;
+  }
+
+  /** The peer stopped sending a fragmented NOTIFY half-way: free it and end the connection. */
+  private void onReassemblyDeadline() {
+    if (state == State.CLOSED || partial == null) {
+      return;
+    }
+    metrics.reassemblyTimedOut();
+    if (server.reassemblyTimeoutLog.allow()) {
+      LOG.warn("{} fragmented NOTIFY {}/{} unfinished after reassemblyTimeout {} ms ({} bytes in {} fragments); "
+          + "disconnecting with status 2; more this second are only counted", socket.remoteAddress(),
+        partial.streamId, partial.frameId, server.options().getReassemblyTimeout(), partial.held(), partial.fragments());
+    }
+    disconnect(SpopStatus.TIMEOUT, "fragmented NOTIFY not completed in time");
+  }
+
+  /** Frees a partial NOTIFY and its share of the reassembly budget, and stops its deadline. */
+  private void dropPartial() {
+    if (partial != null) {
+      partial.discard();
+      partial = null;
     }
   }
 
@@ -562,6 +584,7 @@ final class SpoaConnection {
     }
     flushAckBatch(); // the ACKs of this turn go before the last frame
     state = State.CLOSED;
+    dropPartial(); // now, not at the close event: a peer that reads nothing delays that indefinitely
     parser.pause();
     metrics.frameSent(type);
     socket.end(lastFrame);
@@ -587,7 +610,7 @@ final class SpoaConnection {
     if (async) {
       shared.removeFromEngine(engineId, this);
     }
-    partial = null;
+    dropPartial();
     metrics.connectionClosed();
     server.closed(this);
   }

@@ -36,6 +36,9 @@ public final class SpoaServerImpl implements SpoaServer {
   private final LogLimiter refusalLog = new LogLimiter(1, TimeUnit.SECONDS);
   /** HAProxy's DISCONNECTs with an error status: a misconfiguration can make hundreds a second. */
   final LogLimiter haproxyDisconnectLog = new LogLimiter(1, TimeUnit.SECONDS);
+  /** Unfinished fragmented NOTIFYs and a spent reassembly budget: a flood of them is one line a second. */
+  final LogLimiter reassemblyTimeoutLog = new LogLimiter(1, TimeUnit.SECONDS);
+  final LogLimiter reassemblyBudgetLog = new LogLimiter(1, TimeUnit.SECONDS);
   private SpoaMetrics metrics = SpoaMetrics.NOOP;
   private NotifyDispatcher dispatcher;
   private NetServer netServer;
@@ -154,8 +157,8 @@ public final class SpoaServerImpl implements SpoaServer {
   static final Set<String> LIVE_KEYS = Set.of("handlerTimeout", "handlerTimeouts", "fallbackVariable",
     "ackOverflowVariable", "maxInFlight", "maxInFlightPerConnection", "maxConnections", "helloTimeout",
     "connectionIdleTimeout", "maxConnectionAge", "maxConnectionAgeJitter", "shutdownTimeout", "drainIdleTimeout",
-    "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "pipelining", "fragmentation", "async",
-    "directDispatch");
+    "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "reassemblyTimeout", "maxReassemblyBytes",
+    "pipelining", "fragmentation", "async", "directDispatch");
 
   @Override
   public synchronized Future<Set<String>> updateOptions(SpoaServerOptions newOptions) {
