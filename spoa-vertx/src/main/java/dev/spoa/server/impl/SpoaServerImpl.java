@@ -6,6 +6,7 @@ import dev.spoa.protocol.FrameEncoder;
 import dev.spoa.protocol.SpopStatus;
 import dev.spoa.server.SpoaServer;
 import dev.spoa.server.SpoaServerOptions;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -16,8 +17,6 @@ import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,16 +75,21 @@ public final class SpoaServerImpl implements SpoaServer {
     if (netServer != null) {
       return Future.failedFuture(new IllegalStateException("already listening"));
     }
-    if (address.isDomainSocket()) {
-      try {
-        UnixSocketFiles.removeStale(Path.of(address.path()));
-      } catch (IOException | RuntimeException e) {
-        return Future.failedFuture(e);
-      }
-    }
     dispatcher = new NotifyDispatcher(vertx, options, metrics);
     netServer = vertx.createNetServer(options);
     netServer.connectHandler(this::accept);
+    if (!address.isDomainSocket()) {
+      return bind(address);
+    }
+    // The check is shared by all servers on the path and completes on the first one's context; bind
+    // on our own, which is the event loop our connections get.
+    Context context = vertx.getOrCreateContext();
+    Promise<Void> checked = Promise.promise();
+    shared.checkSocketFileOnce(vertx, address.path()).onComplete(ar -> context.runOnContext(v -> checked.handle(ar)));
+    return checked.future().compose(v -> bind(address));
+  }
+
+  private Future<SpoaServer> bind(SocketAddress address) {
     Future<SpoaServer> bound = netServer.listen(address).map(this);
     if (address.isDomainSocket() && options.getUnixSocketPermissions() != null) {
       bound = bound.compose(s -> vertx.fileSystem()
