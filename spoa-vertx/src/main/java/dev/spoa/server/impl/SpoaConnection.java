@@ -3,6 +3,7 @@ package dev.spoa.server.impl;
 import dev.spoa.dispatch.Deadlines;
 import dev.spoa.dispatch.NotifyDispatcher;
 import dev.spoa.metrics.SpoaMetrics;
+import dev.spoa.protocol.AckFrame;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.DataType;
 import dev.spoa.protocol.FragmentFrame;
@@ -49,16 +50,17 @@ final class SpoaConnection {
   private static final int MAX_BATCH_CAPACITY_HINT = 2048;
 
   private final SpoaServerImpl server;
-  private final NetSocket socket;
+  final NetSocket socket;
   private final NotifyDispatcher dispatcher;
   private final SpoaMetrics metrics;
   private final AgentState shared;
   private final Vertx vertx;
-  private final Context context;
+  final Context context;
   private final Deadlines deadlines;
   private RecordParser parser;
 
-  private State state = State.AWAIT_HELLO;
+  /** Volatile: other connections' event loops read it ({@link #acceptsForeignAcks()}). */
+  private volatile State state = State.AWAIT_HELLO;
   /** The body length announced by the last length prefix, or -1 while waiting for a prefix. */
   private int pendingBodyLength = -1;
   private long maxFrameSize;
@@ -66,7 +68,8 @@ final class SpoaConnection {
   private int inFlight;
   private boolean readingPaused;
   private String engineId = "";
-  private boolean async;
+  /** Volatile: other connections' event loops read it ({@link #acceptsForeignAcks()}). */
+  private volatile boolean async;
   private boolean fragmentation;
   private boolean peerFragmentation;
   /** ACKs of this event-loop turn, written at its end (see {@link #sendAck}). */
@@ -75,6 +78,11 @@ final class SpoaConnection {
     if (state != State.CLOSED) {
       flushAckBatch();
       updateReading();
+    } else if (ackBatch != null) {
+      // HAProxy closed the connection before the end of the turn
+      Buffer unsent = ackBatch;
+      ackBatch = null;
+      deliverElsewhere(unsent);
     }
   };
   /** The NOTIFY being rebuilt from fragments, if any. */
@@ -393,7 +401,7 @@ final class SpoaConnection {
     other.context.runOnContext(v -> other.sendForeignAck(notify, actions));
   }
 
-  private void sendForeignAck(NotifyFrame notify, List<Action> actions) {
+  void sendForeignAck(NotifyFrame notify, List<Action> actions) {
     if (state == State.CLOSED) {
       deliverElsewhere(notify, actions);
       return;
@@ -428,8 +436,35 @@ final class SpoaConnection {
   private void flushAckBatch() {
     Buffer batch = ackBatch;
     ackBatch = null;
-    if (batch != null && batch.length() > 0) {
+    if (batch == null || batch.length() == 0) {
+      return;
+    }
+    if (async) {
+      // the socket can be closed before its close event reaches this connection
+      socket.write(batch).onFailure(e -> deliverElsewhere(batch));
+    } else {
       socket.write(batch);
+    }
+  }
+
+  /**
+   * Async: ACKs encoded for this connection that cannot leave on it any more (it closed before the
+   * end of the turn, or their write failed) go out on another connection of the engine.
+   */
+  private void deliverElsewhere(Buffer acks) {
+    if (!async) {
+      return;
+    }
+    for (int at = 0; at + 4 <= acks.length(); ) {
+      int length = acks.getInt(at);
+      Frame frame = FrameDecoder.decode(acks, at + 4, at + 4 + length);
+      at += 4 + length;
+      if (frame instanceof AckFrame ack) {
+        // the NOTIFY stands for its ids only: the ACK is encoded afresh for the other connection
+        deliverElsewhere(new NotifyFrame(Frame.FLAG_FIN, ack.streamId(), ack.frameId(), List.of()), ack.actions());
+      } else {
+        LOG.debug("ACK fragment {}/{} not sent: its connection closed", frame.streamId(), frame.frameId());
+      }
     }
   }
 
