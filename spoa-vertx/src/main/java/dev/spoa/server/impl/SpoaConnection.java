@@ -111,6 +111,7 @@ final class SpoaConnection {
     parser.exceptionHandler(this::onSocketError);
     socket.exceptionHandler(this::onSocketError);
     socket.closeHandler(v -> onClosed());
+    socket.shutdownHandler(v -> onShutdown());
     socket.drainHandler(v -> updateReading());
     helloTimer = vertx.setTimer(server.options().getHelloTimeout(), id -> {
       helloTimer = -1;
@@ -631,6 +632,24 @@ final class SpoaConnection {
       LOG.debug("{} connection error: {}", socket.remoteAddress(), t.toString());
     } else {
       LOG.warn("{} unexpected error on connection", socket.remoteAddress(), t);
+    }
+  }
+
+  /**
+   * Vert.x shuts the socket down (a {@code NetServer.shutdown} with a grace period) and closes it
+   * when the grace period ends: HAProxy is told first, with AGENT-DISCONNECT 0 after the ACKs of
+   * this turn. With NOTIFYs in flight or being reassembled, the connection closes right after the
+   * ACK that leaves none (as at its maximum age), so answers ready within the grace period still
+   * reach HAProxy.
+   */
+  private void onShutdown() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (state != State.AWAIT_HELLO && (inFlight > 0 || partial != null)) {
+      state = State.DRAINING;
+    } else {
+      disconnect(SpopStatus.NORMAL, "agent shutting down");
     }
   }
 

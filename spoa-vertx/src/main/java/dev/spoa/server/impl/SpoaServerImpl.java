@@ -148,6 +148,11 @@ public final class SpoaServerImpl implements SpoaServer {
     return shared;
   }
 
+  /** The listener, for tests that shut it down the way Vert.x does (with a grace period). */
+  NetServer netServer() {
+    return netServer;
+  }
+
   boolean isDraining() {
     return draining;
   }

@@ -4,22 +4,26 @@ import dev.spoa.protocol.AckFrame;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.NotifyFrame;
 import dev.spoa.protocol.Scope;
+import dev.spoa.protocol.SpoaMessage;
+import dev.spoa.protocol.SpopStatus;
 import dev.spoa.protocol.TypedValue;
 import dev.spoa.server.AgentTestBase;
 import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.testing.SpopTestClient;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Connections that end while answers are on their way: ACKs batched for a connection that closes
- * before the end of the turn (async).
+ * before the end of the turn (async), and a socket shut down by Vert.x with a grace period.
  */
 class ClosingConnectionsIT extends AgentTestBase {
 
@@ -63,5 +67,28 @@ class ClosingConnectionsIT extends AgentTestBase {
   @Test
   void withAsyncAnAckWhoseBatchWriteFailsOnAClosedSocketGoesOutOnAnother() {
     assertAckBatchedAroundACloseGoesElsewhere(false);
+  }
+
+  @Test
+  void aVertxShutdownWithAGracePeriodSendsDisconnect0AfterTheAcksInFlight() {
+    startServer(new SpoaServerOptions());
+    Promise<Void> reached = Promise.promise();
+    Promise<List<Action>> held = Promise.promise();
+    handler("held", req -> {
+      reached.tryComplete();
+      return held.future();
+    });
+    SpopTestClient idle = readyClient();
+    SpopTestClient busy = readyClient();
+    Future<AckFrame> ack = busy.notify(1, 1, SpoaMessage.of("held"));
+    reached.future().await();
+
+    // Without a shutdown handler both would be cut off without DISCONNECT when the grace period ends.
+    Future<Void> shutdown = ((SpoaServerImpl) server).netServer().shutdown(20, TimeUnit.SECONDS);
+    assertDisconnect(idle.nextFrame().await(), SpopStatus.NORMAL);
+    held.complete(ANSWER);
+    assertEquals(ANSWER, ack.await().actions());
+    assertDisconnect(busy.nextFrame().await(), SpopStatus.NORMAL);
+    shutdown.await(); // every connection closed: no need to wait for the grace period
   }
 }
