@@ -384,8 +384,11 @@ final class SpoaConnection {
       kept.add(Variable.parse(overflowVar).set(dropped));
     }
     metrics.ackTrimmed(dropped);
-    LOG.warn("{} ACK for stream {} frame {} exceeds max-frame-size {}: {} of {} actions dropped",
-      socket.remoteAddress(), notify.streamId(), notify.frameId(), maxFrameSize, dropped, actions.size());
+    if (server.oversizedAckLog.allow()) {
+      LOG.warn("{} ACK for stream {} frame {} exceeds max-frame-size {}: {} of {} actions dropped; "
+          + "more this second are only counted", socket.remoteAddress(), notify.streamId(), notify.frameId(),
+        maxFrameSize, dropped, actions.size());
+    }
     return FrameEncoder.ack(notify.streamId(), notify.frameId(), kept);
   }
 

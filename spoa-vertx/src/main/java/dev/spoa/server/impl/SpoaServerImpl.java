@@ -38,6 +38,8 @@ public final class SpoaServerImpl implements SpoaServer {
   /** Unfinished fragmented NOTIFYs and a spent reassembly budget: a flood of them is one line a second. */
   final LogLimiter reassemblyTimeoutLog = new LogLimiter(1, TimeUnit.SECONDS);
   final LogLimiter reassemblyBudgetLog = new LogLimiter(1, TimeUnit.SECONDS);
+  /** A handler whose answers outgrow the frame size does so on every request. */
+  final LogLimiter oversizedAckLog = new LogLimiter(1, TimeUnit.SECONDS);
   private SpoaMetrics metrics = SpoaMetrics.NOOP;
   private NotifyDispatcher dispatcher;
   private NetServer netServer;
