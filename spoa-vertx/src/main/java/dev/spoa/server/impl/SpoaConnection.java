@@ -50,6 +50,7 @@ final class SpoaConnection {
   private static final int MAX_BATCH_CAPACITY_HINT = 2048;
 
   private final SpoaServerImpl server;
+  /** Package-private, like {@link #context} and {@link #sendForeignAck}: tests close it at a chosen moment. */
   final NetSocket socket;
   private final NotifyDispatcher dispatcher;
   private final SpoaMetrics metrics;
