@@ -35,6 +35,8 @@ public final class MicrometerSpoaMetrics implements SpoaMetrics {
   private final Counter reassembled;
   private final Counter fragments;
   private final Counter aborted;
+  private final Counter reassemblyTimedOut;
+  private final Counter reassemblyRefused;
   private final Counter trimmedActions;
   private final Timer notifyTimer;
   private final DistributionSummary ackBytes;
@@ -59,6 +61,9 @@ public final class MicrometerSpoaMetrics implements SpoaMetrics {
     reassembled = Counter.builder("spoa.notify.reassembled").description("NOTIFYs rebuilt from fragments").register(registry);
     fragments = Counter.builder("spoa.notify.fragments").description("Fragments of reassembled NOTIFYs").register(registry);
     aborted = Counter.builder("spoa.notify.aborted").description("Fragmented NOTIFYs HAProxy abandoned").register(registry);
+    reassemblyTimedOut = Counter.builder("spoa.notify.reassembly.failed").tag("reason", "timeout")
+      .description("Fragmented NOTIFYs that ended their connection unfinished").register(registry);
+    reassemblyRefused = Counter.builder("spoa.notify.reassembly.failed").tag("reason", "budget").register(registry);
     trimmedActions = Counter.builder("spoa.ack.actions.dropped")
       .description("Actions left out of ACKs larger than the frame size").register(registry);
     notifyTimer = Timer.builder("spoa.notify.duration").description("From a NOTIFY read to its answer ready")
@@ -113,6 +118,16 @@ public final class MicrometerSpoaMetrics implements SpoaMetrics {
   @Override
   public void notifyAborted() {
     aborted.increment();
+  }
+
+  @Override
+  public void reassemblyTimedOut() {
+    reassemblyTimedOut.increment();
+  }
+
+  @Override
+  public void reassemblyRefused() {
+    reassemblyRefused.increment();
   }
 
   @Override

@@ -30,6 +30,14 @@ public interface SpoaMetrics {
   default void notifyAborted() {
   }
 
+  /** A fragmented NOTIFY was not complete within {@code reassemblyTimeout}: its connection ended. */
+  default void reassemblyTimedOut() {
+  }
+
+  /** A fragment would have gone past {@code maxReassemblyBytes}: its connection ended. */
+  default void reassemblyRefused() {
+  }
+
   default void frameReceived(FrameType type) {
   }
 

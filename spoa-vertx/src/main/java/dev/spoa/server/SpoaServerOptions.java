@@ -47,6 +47,10 @@ public class SpoaServerOptions extends NetServerOptions {
   /** Announce fragmentation and reassemble fragmented NOTIFYs (HAProxy 2.6 to 3.0). */
   public static final boolean DEFAULT_FRAGMENTATION = true;
   public static final int DEFAULT_MAX_REASSEMBLED_SIZE = 1024 * 1024;
+  /** HAProxy sends a NOTIFY's fragments back to back: 5 s is far more than one ever takes. */
+  public static final long DEFAULT_REASSEMBLY_TIMEOUT = 5_000;
+  /** 64 MiB: 64 connections each at the default {@link #DEFAULT_MAX_REASSEMBLED_SIZE}. */
+  public static final long DEFAULT_MAX_REASSEMBLY_BYTES = 64L * 1024 * 1024;
   /** Off: see {@link #setAsync(boolean)}. */
   public static final boolean DEFAULT_ASYNC = false;
   public static final long DEFAULT_HELLO_TIMEOUT = 5_000;
@@ -73,6 +77,8 @@ public class SpoaServerOptions extends NetServerOptions {
   private String handlerAddressPrefix;
   private boolean fragmentation;
   private int maxReassembledSize;
+  private long reassemblyTimeout;
+  private long maxReassemblyBytes;
   private boolean async;
   private long helloTimeout;
   private long connectionIdleTimeout;
@@ -108,6 +114,8 @@ public class SpoaServerOptions extends NetServerOptions {
     handlerAddressPrefix = other.handlerAddressPrefix;
     fragmentation = other.fragmentation;
     maxReassembledSize = other.maxReassembledSize;
+    reassemblyTimeout = other.reassemblyTimeout;
+    maxReassemblyBytes = other.maxReassemblyBytes;
     async = other.async;
     helloTimeout = other.helloTimeout;
     connectionIdleTimeout = other.connectionIdleTimeout;
@@ -147,6 +155,8 @@ public class SpoaServerOptions extends NetServerOptions {
       : json.getString("handlerAddressPrefix"));
     setFragmentation(boolOr(json, "fragmentation", fragmentation));
     setMaxReassembledSize(intOr(json, "maxReassembledSize", maxReassembledSize));
+    setReassemblyTimeout(longOr(json, "reassemblyTimeout", reassemblyTimeout));
+    setMaxReassemblyBytes(longOr(json, "maxReassemblyBytes", maxReassemblyBytes));
     setAsync(boolOr(json, "async", async));
     setHelloTimeout(longOr(json, "helloTimeout", helloTimeout));
     setConnectionIdleTimeout(longOr(json, "connectionIdleTimeout", connectionIdleTimeout));
@@ -194,6 +204,8 @@ public class SpoaServerOptions extends NetServerOptions {
     handlerAddressPrefix = DEFAULT_HANDLER_ADDRESS_PREFIX;
     fragmentation = DEFAULT_FRAGMENTATION;
     maxReassembledSize = DEFAULT_MAX_REASSEMBLED_SIZE;
+    reassemblyTimeout = DEFAULT_REASSEMBLY_TIMEOUT;
+    maxReassemblyBytes = DEFAULT_MAX_REASSEMBLY_BYTES;
     async = DEFAULT_ASYNC;
     helloTimeout = DEFAULT_HELLO_TIMEOUT;
     connectionIdleTimeout = DEFAULT_CONNECTION_IDLE_TIMEOUT;
@@ -224,6 +236,8 @@ public class SpoaServerOptions extends NetServerOptions {
       .put("handlerAddressPrefix", handlerAddressPrefix)
       .put("fragmentation", fragmentation)
       .put("maxReassembledSize", maxReassembledSize)
+      .put("reassemblyTimeout", reassemblyTimeout)
+      .put("maxReassemblyBytes", maxReassemblyBytes)
       .put("async", async)
       .put("helloTimeout", helloTimeout)
       .put("connectionIdleTimeout", connectionIdleTimeout)
@@ -371,6 +385,40 @@ public class SpoaServerOptions extends NetServerOptions {
       throw new IllegalArgumentException("maxReassembledSize must be at least " + MIN_FRAME_SIZE + ", got " + maxReassembledSize);
     }
     this.maxReassembledSize = maxReassembledSize;
+    return this;
+  }
+
+  public long getReassemblyTimeout() {
+    return reassemblyTimeout;
+  }
+
+  /**
+   * Milliseconds a fragmented NOTIFY has from its first fragment to its last; then the connection
+   * ends with AGENT-DISCONNECT status 2 and the partial payload is freed. A peer that stops half-way
+   * would otherwise hold up to {@link #getMaxReassembledSize()} bytes for as long as the connection lives.
+   */
+  public SpoaServerOptions setReassemblyTimeout(long reassemblyTimeout) {
+    if (reassemblyTimeout < 1) {
+      throw new IllegalArgumentException("reassemblyTimeout must be at least 1 ms, got " + reassemblyTimeout);
+    }
+    this.reassemblyTimeout = reassemblyTimeout;
+    return this;
+  }
+
+  public long getMaxReassemblyBytes() {
+    return maxReassemblyBytes;
+  }
+
+  /**
+   * Bytes held in partial NOTIFYs over all connections of the Vert.x instance. A fragment that
+   * would go past it ends its connection with AGENT-DISCONNECT status 13 (resource allocation
+   * error); the bytes are given back when a NOTIFY is complete, aborted, or its connection ends.
+   */
+  public SpoaServerOptions setMaxReassemblyBytes(long maxReassemblyBytes) {
+    if (maxReassemblyBytes < MIN_FRAME_SIZE) {
+      throw new IllegalArgumentException("maxReassemblyBytes must be at least " + MIN_FRAME_SIZE + ", got " + maxReassemblyBytes);
+    }
+    this.maxReassemblyBytes = maxReassemblyBytes;
     return this;
   }
 

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  * An in-process agent and fake HAProxy connections to it: one Vert.x instance per test, a server on
  * a free loopback port recording its metrics, clients closed after the test.
  */
-abstract class AgentTestBase {
+public abstract class AgentTestBase {
 
   protected Vertx vertx;
   protected RecordingMetrics metrics;
@@ -32,13 +32,13 @@ abstract class AgentTestBase {
   protected final List<SpopTestClient> clients = new ArrayList<>();
 
   @BeforeEach
-  void startVertx() {
+  protected void startVertx() {
     vertx = Vertx.vertx();
     metrics = new RecordingMetrics();
   }
 
   @AfterEach
-  void closeVertx() {
+  protected void closeVertx() {
     clients.forEach(SpopTestClient::close);
     vertx.close().await();
   }

@@ -19,6 +19,8 @@ final class RecordingMetrics implements SpoaMetrics {
   final AtomicInteger reassembled = new AtomicInteger();
   final AtomicInteger aborted = new AtomicInteger();
   final AtomicInteger refused = new AtomicInteger();
+  final AtomicInteger reassemblyTimeouts = new AtomicInteger();
+  final AtomicInteger reassemblyRefusals = new AtomicInteger();
   final Map<FallbackReason, AtomicInteger> fallbacks = new ConcurrentHashMap<>();
   final Map<Integer, AtomicInteger> disconnectsSent = new ConcurrentHashMap<>();
 
@@ -40,6 +42,16 @@ final class RecordingMetrics implements SpoaMetrics {
   @Override
   public void notifyAborted() {
     aborted.incrementAndGet();
+  }
+
+  @Override
+  public void reassemblyTimedOut() {
+    reassemblyTimeouts.incrementAndGet();
+  }
+
+  @Override
+  public void reassemblyRefused() {
+    reassemblyRefusals.incrementAndGet();
   }
 
   @Override

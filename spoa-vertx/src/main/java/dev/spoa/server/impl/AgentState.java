@@ -1,6 +1,9 @@
 package dev.spoa.server.impl;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+
+import java.nio.file.Path;
 
 import java.util.Collections;
 import java.util.Map;
@@ -8,6 +11,7 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What all SPOA servers of one Vert.x instance share, whatever event loop they run on: the counts
@@ -21,10 +25,32 @@ final class AgentState {
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger inFlight = new AtomicInteger();
   final HealthCheckTally healthChecks = new HealthCheckTally();
+  /** Bytes held in partial NOTIFYs by all connections (bounded by {@code maxReassemblyBytes}). */
+  final AtomicLong reassemblyBytes = new AtomicLong();
   private final Map<String, Set<SpoaConnection>> engines = new ConcurrentHashMap<>();
+  /** Per unix-socket path: the stale-file check before the first bind of this Vert.x there. */
+  private final Map<Path, Future<Void>> socketFileChecks = new ConcurrentHashMap<>();
 
   static AgentState of(Vertx vertx) {
     return STATES.computeIfAbsent(vertx, v -> new AgentState());
+  }
+
+  /**
+   * Removes a stale socket file at {@code path} (see {@link UnixSocketFiles#removeStale}) once for
+   * this Vert.x instance, on a worker thread (it connects and deletes). Every server that listens on
+   * the path waits for this same check before it binds: the server instances of a verticle share
+   * one listener per path, so a check run again after the first bind would find that listener and
+   * fail as "another process listens", or delete the file a live listener of ours holds. A failed
+   * check is forgotten, so that a later listen checks again. Completes on the first caller's context.
+   */
+  Future<Void> checkSocketFileOnce(Vertx vertx, String path) {
+    Path key = Path.of(path).toAbsolutePath().normalize();
+    Future<Void> check = socketFileChecks.computeIfAbsent(key, p -> vertx.executeBlocking(() -> {
+      UnixSocketFiles.removeStale(p);
+      return null;
+    }, false));
+    check.onFailure(e -> socketFileChecks.remove(key, check));
+    return check;
   }
 
   void addToEngine(String engineId, SpoaConnection connection) {

@@ -2,6 +2,7 @@ package dev.spoa.server.impl;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Lets one log line through per interval, from any thread: for events that bad peers or a
@@ -10,15 +11,37 @@ import java.util.concurrent.atomic.AtomicLong;
 final class LogLimiter {
 
   private final long intervalNanos;
-  private final AtomicLong last = new AtomicLong(System.nanoTime() - TimeUnit.DAYS.toNanos(1));
+  private final LongSupplier nanoClock;
+  private final AtomicLong last;
+  private final AtomicLong allowed = new AtomicLong();
+  private final AtomicLong suppressed = new AtomicLong();
 
   LogLimiter(long interval, TimeUnit unit) {
+    this(interval, unit, System::nanoTime);
+  }
+
+  /** With the clock {@code nanoClock} (like {@link System#nanoTime()}), for tests. */
+  LogLimiter(long interval, TimeUnit unit, LongSupplier nanoClock) {
     this.intervalNanos = unit.toNanos(interval);
+    this.nanoClock = nanoClock;
+    this.last = new AtomicLong(nanoClock.getAsLong() - intervalNanos); // the first line goes through
   }
 
   boolean allow() {
-    long now = System.nanoTime();
+    long now = nanoClock.getAsLong();
     long prev = last.get();
-    return now - prev >= intervalNanos && last.compareAndSet(prev, now);
+    boolean allow = now - prev >= intervalNanos && last.compareAndSet(prev, now);
+    (allow ? allowed : suppressed).incrementAndGet();
+    return allow;
+  }
+
+  /** Lines let through so far. */
+  long allowed() {
+    return allowed.get();
+  }
+
+  /** Events that were only counted so far. */
+  long suppressed() {
+    return suppressed.get();
   }
 }

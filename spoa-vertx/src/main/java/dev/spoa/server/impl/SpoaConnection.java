@@ -3,6 +3,7 @@ package dev.spoa.server.impl;
 import dev.spoa.dispatch.Deadlines;
 import dev.spoa.dispatch.NotifyDispatcher;
 import dev.spoa.metrics.SpoaMetrics;
+import dev.spoa.protocol.AckFrame;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.DataType;
 import dev.spoa.protocol.FragmentFrame;
@@ -50,16 +51,18 @@ final class SpoaConnection {
   private static final int MAX_BATCH_CAPACITY_HINT = 2048;
 
   private final SpoaServerImpl server;
-  private final NetSocket socket;
+  /** Package-private, like {@link #context} and {@link #sendForeignAck}: tests close it at a chosen moment. */
+  final NetSocket socket;
   private final NotifyDispatcher dispatcher;
   private final SpoaMetrics metrics;
   private final AgentState shared;
   private final Vertx vertx;
-  private final Context context;
+  final Context context;
   private final Deadlines deadlines;
   private RecordParser parser;
 
-  private State state = State.AWAIT_HELLO;
+  /** Volatile: other connections' event loops read it ({@link #acceptsForeignAcks()}). */
+  private volatile State state = State.AWAIT_HELLO;
   /** The body length announced by the last length prefix, or -1 while waiting for a prefix. */
   private int pendingBodyLength = -1;
   private long maxFrameSize;
@@ -67,7 +70,8 @@ final class SpoaConnection {
   private int inFlight;
   private boolean readingPaused;
   private String engineId = "";
-  private boolean async;
+  /** Volatile: other connections' event loops read it ({@link #acceptsForeignAcks()}). */
+  private volatile boolean async;
   private boolean fragmentation;
   private boolean peerFragmentation;
   /** ACKs of this event-loop turn, written at its end (see {@link #sendAck}). */
@@ -76,6 +80,11 @@ final class SpoaConnection {
     if (state != State.CLOSED) {
       flushAckBatch();
       updateReading();
+    } else if (ackBatch != null) {
+      // HAProxy closed the connection before the end of the turn
+      Buffer unsent = ackBatch;
+      ackBatch = null;
+      deliverElsewhere(unsent);
     }
   };
   /** The NOTIFY being rebuilt from fragments, if any. */
@@ -84,19 +93,6 @@ final class SpoaConnection {
   private long helloTimer = -1;
   private long idleTimer = -1;
   private long ageTimer = -1;
-
-  private static final class Reassembly {
-    final long streamId;
-    final long frameId;
-    final Buffer payload;
-    int fragments = 1;
-
-    Reassembly(long streamId, long frameId, Buffer firstPayload) {
-      this.streamId = streamId;
-      this.frameId = frameId;
-      this.payload = firstPayload;
-    }
-  }
 
   SpoaConnection(SpoaServerImpl server, NetSocket socket) {
     this.server = server;
@@ -117,6 +113,7 @@ final class SpoaConnection {
     parser.exceptionHandler(this::onSocketError);
     socket.exceptionHandler(this::onSocketError);
     socket.closeHandler(v -> onClosed());
+    socket.shutdownHandler(v -> onShutdown());
     socket.drainHandler(v -> updateReading());
     helloTimer = vertx.setTimer(server.options().getHelloTimeout(), id -> {
       helloTimer = -1;
@@ -249,8 +246,9 @@ final class SpoaConnection {
       if (fragment.abort()) {
         return; // abandoned before it began
       }
-      partial = new Reassembly(fragment.streamId(), fragment.frameId(), fragment.payload());
-      checkReassembledSize();
+      partial = new Reassembly(fragment.streamId(), fragment.frameId(), shared.reassemblyBytes, vertx,
+        server.options().getReassemblyTimeout(), this::onReassemblyDeadline);
+      addFragment(fragment);
       return;
     }
     if (partial == null) {
@@ -266,26 +264,60 @@ final class SpoaConnection {
     }
     if (fragment.abort()) {
       LOG.debug("{} HAProxy aborted fragmented NOTIFY {}/{}", socket.remoteAddress(), partial.streamId, partial.frameId);
-      partial = null;
+      dropPartial();
       metrics.notifyAborted();
       return;
     }
-    partial.payload.appendBuffer(fragment.payload());
-    partial.fragments++;
-    checkReassembledSize();
-    if (fragment.fin()) {
-      Reassembly done = partial;
-      partial = null;
-      metrics.notifyReassembled(done.fragments);
-      onNotify(new NotifyFrame(Frame.FLAG_FIN, done.streamId, done.frameId,
-        FrameDecoder.decodeMessages(done.payload, 0, done.payload.length())));
+    if (!addFragment(fragment) || !fragment.fin()) {
+      return;
     }
+    Reassembly done = partial;
+    partial = null;
+    int fragments = done.fragments();
+    Buffer payload = done.complete();
+    metrics.notifyReassembled(fragments);
+    onNotify(new NotifyFrame(Frame.FLAG_FIN, done.streamId, done.frameId,
+      FrameDecoder.decodeMessages(payload, 0, payload.length())));
   }
 
-  private void checkReassembledSize() {
-    if (partial.payload.length() > server.options().getMaxReassembledSize()) {
-      throw new SpopException(SpopStatus.FRAME_TOO_BIG, "fragmented NOTIFY " + partial.streamId + "/" + partial.frameId
-        + " exceeds maxReassembledSize " + server.options().getMaxReassembledSize());
+  /**
+   * Adds a fragment to {@link #partial}; when the instance's reassembly budget is spent, ends the
+   * connection (status 13) and returns {@code false}. Past the size cap it throws (status 3).
+   */
+  private boolean addFragment(FragmentFrame fragment) {
+    SpoaServerOptions options = server.options();
+    if (partial.add(fragment.payload(), options.getMaxReassembledSize(), options.getMaxReassemblyBytes())) {
+      return true;
+    }
+    metrics.reassemblyRefused();
+    if (server.reassemblyBudgetLog.allow()) {
+      LOG.warn("{} fragmented NOTIFY {}/{} refused: partial NOTIFYs of all connections hold {} of maxReassemblyBytes {}; "
+          + "disconnecting with status 13; more this second are only counted", socket.remoteAddress(),
+        partial.streamId, partial.frameId, shared.reassemblyBytes.get(), options.getMaxReassemblyBytes());
+    }
+    disconnect(SpopStatus.RESOURCE_ALLOCATION_ERROR, "fragmented NOTIFYs exceed the agent's memory budget");
+    return false;
+  }
+
+  /** The peer stopped sending a fragmented NOTIFY half-way: free it and end the connection. */
+  private void onReassemblyDeadline() {
+    if (state == State.CLOSED || partial == null) {
+      return;
+    }
+    metrics.reassemblyTimedOut();
+    if (server.reassemblyTimeoutLog.allow()) {
+      LOG.warn("{} fragmented NOTIFY {}/{} unfinished after reassemblyTimeout {} ms ({} bytes in {} fragments); "
+          + "disconnecting with status 2; more this second are only counted", socket.remoteAddress(),
+        partial.streamId, partial.frameId, server.options().getReassemblyTimeout(), partial.held(), partial.fragments());
+    }
+    disconnect(SpopStatus.TIMEOUT, "fragmented NOTIFY not completed in time");
+  }
+
+  /** Frees a partial NOTIFY and its share of the reassembly budget, and stops its deadline. */
+  private void dropPartial() {
+    if (partial != null) {
+      partial.discard();
+      partial = null;
     }
   }
 
@@ -356,8 +388,11 @@ final class SpoaConnection {
       kept.add(Variable.parse(overflowVar).set(dropped));
     }
     metrics.ackTrimmed(dropped);
-    LOG.warn("{} ACK for stream {} frame {} exceeds max-frame-size {}: {} of {} actions dropped",
-      socket.remoteAddress(), notify.streamId(), notify.frameId(), maxFrameSize, dropped, actions.size());
+    if (server.oversizedAckLog.allow()) {
+      LOG.warn("{} ACK for stream {} frame {} exceeds max-frame-size {}: {} of {} actions dropped; "
+          + "more this second are only counted", socket.remoteAddress(), notify.streamId(), notify.frameId(),
+        maxFrameSize, dropped, actions.size());
+    }
     return FrameEncoder.ack(notify.streamId(), notify.frameId(), kept);
   }
 
@@ -374,7 +409,7 @@ final class SpoaConnection {
     other.context.runOnContext(v -> other.sendForeignAck(notify, actions));
   }
 
-  private void sendForeignAck(NotifyFrame notify, List<Action> actions) {
+  void sendForeignAck(NotifyFrame notify, List<Action> actions) {
     if (state == State.CLOSED) {
       deliverElsewhere(notify, actions);
       return;
@@ -409,8 +444,35 @@ final class SpoaConnection {
   private void flushAckBatch() {
     Buffer batch = ackBatch;
     ackBatch = null;
-    if (batch != null && batch.length() > 0) {
+    if (batch == null || batch.length() == 0) {
+      return;
+    }
+    if (async) {
+      // the socket can be closed before its close event reaches this connection
+      socket.write(batch).onFailure(e -> deliverElsewhere(batch));
+    } else {
       socket.write(batch);
+    }
+  }
+
+  /**
+   * Async: ACKs encoded for this connection that cannot leave on it any more (it closed before the
+   * end of the turn, or their write failed) go out on another connection of the engine.
+   */
+  private void deliverElsewhere(Buffer acks) {
+    if (!async) {
+      return;
+    }
+    for (int at = 0; at + 4 <= acks.length(); ) {
+      int length = acks.getInt(at);
+      Frame frame = FrameDecoder.decode(acks, at + 4, at + 4 + length);
+      at += 4 + length;
+      if (frame instanceof AckFrame ack) {
+        // the NOTIFY stands for its ids only: the ACK is encoded afresh for the other connection
+        deliverElsewhere(new NotifyFrame(Frame.FLAG_FIN, ack.streamId(), ack.frameId(), List.of()), ack.actions());
+      } else {
+        LOG.debug("ACK fragment {}/{} not sent: its connection closed", frame.streamId(), frame.frameId());
+      }
     }
   }
 
@@ -451,19 +513,41 @@ final class SpoaConnection {
   }
 
   private void armIdleTimer(long delayMillis) {
-    idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+    idleTimer = vertx.setTimer(delayMillis, id -> {
       idleTimer = -1;
       if (state == State.CLOSED || state == State.DRAINING && server.isDraining()) {
         return; // closed, or the drain's own timer took over
       }
       long idleMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
       long timeout = server.options().getConnectionIdleTimeout();
-      if (inFlight == 0 && partial == null && idleMillis >= timeout) {
+      long next = nextIdleCheck(timeout, idleMillis, inFlight > 0 || partial != null);
+      if (next == IDLE_EXPIRED) {
         disconnect(SpopStatus.TIMEOUT, "idle for " + idleMillis + " ms");
-      } else {
-        armIdleTimer(inFlight > 0 ? timeout : timeout - idleMillis);
+      } else if (next != IDLE_CHECK_OFF) {
+        armIdleTimer(next);
       }
     });
+  }
+
+  static final long IDLE_EXPIRED = -1;
+  static final long IDLE_CHECK_OFF = 0;
+
+  /**
+   * What the idle timer does when it fires: {@link #IDLE_EXPIRED} (end the connection),
+   * {@link #IDLE_CHECK_OFF} (the timeout was switched off live), or the milliseconds until the next
+   * check, always at least 1. A busy connection (a NOTIFY in flight or being reassembled) is not
+   * idle: it is checked again a whole period later, since the time left after its last frame can
+   * be 0 or less, which would re-arm the timer every millisecond for as long as it stays busy. Its
+   * waits have deadlines of their own (handler timeouts, {@code reassemblyTimeout}).
+   */
+  static long nextIdleCheck(long timeoutMillis, long idleMillis, boolean busy) {
+    if (timeoutMillis <= 0) {
+      return IDLE_CHECK_OFF;
+    }
+    if (busy) {
+      return timeoutMillis;
+    }
+    return idleMillis >= timeoutMillis ? IDLE_EXPIRED : timeoutMillis - idleMillis;
   }
 
   private void cancelTimer(long id) {
@@ -563,6 +647,7 @@ final class SpoaConnection {
     Buffer batch = ackBatch;
     ackBatch = null;
     state = State.CLOSED;
+    dropPartial(); // now, not at the close event: a peer that reads nothing delays that indefinitely
     parser.pause();
     metrics.frameSent(type);
     socket.end(batch == null || batch.length() == 0 ? lastFrame : batch.appendBuffer(lastFrame));
@@ -582,6 +667,24 @@ final class SpoaConnection {
     }
   }
 
+  /**
+   * Vert.x shuts the socket down (a {@code NetServer.shutdown} with a grace period) and closes it
+   * when the grace period ends: HAProxy is told first, with AGENT-DISCONNECT 0 after the ACKs of
+   * this turn. With NOTIFYs in flight or being reassembled, the connection closes right after the
+   * ACK that leaves none (as at its maximum age), so answers ready within the grace period still
+   * reach HAProxy.
+   */
+  private void onShutdown() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (state != State.AWAIT_HELLO && (inFlight > 0 || partial != null)) {
+      state = State.DRAINING;
+    } else {
+      disconnect(SpopStatus.NORMAL, "agent shutting down");
+    }
+  }
+
   private void onClosed() {
     if (state != State.CLOSED) {
       state = State.CLOSED;
@@ -593,7 +696,7 @@ final class SpoaConnection {
     if (async) {
       shared.removeFromEngine(engineId, this);
     }
-    partial = null;
+    dropPartial();
     metrics.connectionClosed();
     server.closed(this);
   }

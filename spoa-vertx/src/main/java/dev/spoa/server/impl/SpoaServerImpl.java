@@ -6,6 +6,7 @@ import dev.spoa.protocol.FrameEncoder;
 import dev.spoa.protocol.SpopStatus;
 import dev.spoa.server.SpoaServer;
 import dev.spoa.server.SpoaServerOptions;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -16,8 +17,6 @@ import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +35,11 @@ public final class SpoaServerImpl implements SpoaServer {
   private final LogLimiter refusalLog = new LogLimiter(1, TimeUnit.SECONDS);
   /** HAProxy's DISCONNECTs with an error status: a misconfiguration can make hundreds a second. */
   final LogLimiter haproxyDisconnectLog = new LogLimiter(1, TimeUnit.SECONDS);
+  /** Unfinished fragmented NOTIFYs and a spent reassembly budget: a flood of them is one line a second. */
+  final LogLimiter reassemblyTimeoutLog = new LogLimiter(1, TimeUnit.SECONDS);
+  final LogLimiter reassemblyBudgetLog = new LogLimiter(1, TimeUnit.SECONDS);
+  /** A handler whose answers outgrow the frame size does so on every request. */
+  final LogLimiter oversizedAckLog = new LogLimiter(1, TimeUnit.SECONDS);
   private SpoaMetrics metrics = SpoaMetrics.NOOP;
   private NotifyDispatcher dispatcher;
   private NetServer netServer;
@@ -78,16 +82,21 @@ public final class SpoaServerImpl implements SpoaServer {
     if (netServer != null) {
       return Future.failedFuture(new IllegalStateException("already listening"));
     }
-    if (address.isDomainSocket()) {
-      try {
-        UnixSocketFiles.removeStale(Path.of(address.path()));
-      } catch (IOException | RuntimeException e) {
-        return Future.failedFuture(e);
-      }
-    }
     dispatcher = new NotifyDispatcher(vertx, options, metrics);
     netServer = vertx.createNetServer(options);
     netServer.connectHandler(this::accept);
+    if (!address.isDomainSocket()) {
+      return bind(address);
+    }
+    // The check is shared by all servers on the path and completes on the first one's context; bind
+    // on our own, which is the event loop our connections get.
+    Context context = vertx.getOrCreateContext();
+    Promise<Void> checked = Promise.promise();
+    shared.checkSocketFileOnce(vertx, address.path()).onComplete(ar -> context.runOnContext(v -> checked.handle(ar)));
+    return checked.future().compose(v -> bind(address));
+  }
+
+  private Future<SpoaServer> bind(SocketAddress address) {
     Future<SpoaServer> bound = netServer.listen(address).map(this);
     if (address.isDomainSocket() && options.getUnixSocketPermissions() != null) {
       bound = bound.compose(s -> vertx.fileSystem()
@@ -143,6 +152,11 @@ public final class SpoaServerImpl implements SpoaServer {
     return shared;
   }
 
+  /** The listener, for tests that shut it down the way Vert.x does (with a grace period). */
+  NetServer netServer() {
+    return netServer;
+  }
+
   boolean isDraining() {
     return draining;
   }
@@ -174,9 +188,9 @@ public final class SpoaServerImpl implements SpoaServer {
   /** The settings that apply to live connections and new ones without a restart. */
   static final Set<String> LIVE_KEYS = Set.of("handlerTimeout", "handlerTimeouts", "fallbackVariable",
     "ackOverflowVariable", "maxInFlight", "maxInFlightPerConnection", "maxConnections", "helloTimeout",
-    "connectionIdleTimeout", "maxConnectionAge", "maxConnectionAgeJitter", "shutdownTimeout", "drainIdleTimeout", "drainHealthChecks",
-    "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "pipelining", "pipeliningBefore31", "fragmentation", "async",
-    "directDispatch");
+    "connectionIdleTimeout", "maxConnectionAge", "maxConnectionAgeJitter", "shutdownTimeout", "drainIdleTimeout",
+    "drainHealthChecks", "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "reassemblyTimeout",
+    "maxReassemblyBytes", "pipelining", "pipeliningBefore31", "fragmentation", "async", "directDispatch");
 
   @Override
   public synchronized Future<Set<String>> updateOptions(SpoaServerOptions newOptions) {
