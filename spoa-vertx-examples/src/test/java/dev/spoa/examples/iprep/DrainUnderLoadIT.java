@@ -104,12 +104,15 @@ class DrainUnderLoadIT {
       for (int r = 0; r < RESTARTS; r++) {
         int i = r % 2;
         long sigterm = System.nanoTime();
+        load.phase = "while agent" + (i + 1) + " drains";
         agents[i].destroy(); // SIGTERM: the drain
         assertTrue(agents[i].waitFor(60, TimeUnit.SECONDS), "agent " + (i + 1) + " exits after its drain");
         drainMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm));
+        load.phase = "while agent" + (i + 1) + " starts";
         agents[i] = startAgent(ports[i]);
         assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent" + (i + 1), "UP", "L7OK",
           Duration.ofSeconds(30)));
+        load.phase = "with agent" + (i + 1) + " back";
         // the restarted agent takes traffic before its peer goes
         load.awaitAnswers(200, Duration.ofSeconds(10));
       }
@@ -167,6 +170,8 @@ class DrainUnderLoadIT {
     final AtomicInteger answered = new AtomicInteger();
     final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** What the restarts are doing, recorded with each failure. */
+    volatile String phase = "before the restarts";
     private final List<Thread> clients = new ArrayList<>();
 
     Load(int web) {
@@ -235,7 +240,7 @@ class DrainUnderLoadIT {
       if (failure == null) {
         answered.incrementAndGet();
       } else {
-        failures.computeIfAbsent(failure, k -> new AtomicInteger()).incrementAndGet();
+        failures.computeIfAbsent(failure + " " + phase, k -> new AtomicInteger()).incrementAndGet();
       }
     }
 
