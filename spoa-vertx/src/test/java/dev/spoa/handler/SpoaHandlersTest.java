@@ -231,4 +231,24 @@ class SpoaHandlersTest {
     assertThrows(NullPointerException.class, () -> SpoaHandlerVerticle.of("m", null));
     assertThrows(NullPointerException.class, () -> SpoaHandlerVerticle.of(null, req -> null));
   }
+
+  @Test
+  void anUndeployedVerticleAnswersTheCallsItStartedThenStops() {
+    io.vertx.core.Promise<List<Action>> held = io.vertx.core.Promise.promise();
+    AtomicInteger calls = new AtomicInteger();
+    String id = vertx.deployVerticle(SpoaHandlerVerticle.of("held", req -> {
+      calls.incrementAndGet();
+      return held.future();
+    })).await();
+    Future<Message<Object>> inProgress = send("held");
+    dev.spoa.Await.until(() -> calls.get() == 1, "the call started");
+
+    Future<Void> undeployed = vertx.undeploy(id);
+    assertEquals(ReplyFailure.NO_HANDLERS, failureOf("held").failureType(), "no new call once stopping");
+    assertTrue(!undeployed.isComplete(), "the undeploy waits for the call in progress");
+    held.complete(List.of(Action.setVar(Scope.TXN, "late", 1)));
+    SpoaReply reply = assertInstanceOf(SpoaReply.class, inProgress.await().body());
+    assertEquals(1, reply.actions().size(), "the call in progress is answered");
+    undeployed.await();
+  }
 }
