@@ -52,7 +52,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@link HaproxyPersonality}): handshake, health check, pipelining with each version's ids, empty
  * NOTIFY, DISCONNECT, connections dropped without DISCONNECT, and extreme ids.
  */
-class ConformanceTest extends AgentTestBase {
+class ConformanceIT extends AgentTestBase {
   /** "echo": sets txn.echo to the argument "v", after a random delay of 1 to 30 ms. */
   private void echoHandler(Future<Void> gate) {
     SpoaHandlers.register(vertx, "echo", req -> {
@@ -246,7 +246,7 @@ class ConformanceTest extends AgentTestBase {
       await(() -> metrics.closed.get() == 2, "every connection counted closed");
       assertEquals(metrics.opened.get(), metrics.closed.get());
 
-      LoggerFactory.getLogger(ConformanceTest.class).info("log capture check {}", drop);
+      LoggerFactory.getLogger(ConformanceIT.class).info("log capture check {}", drop);
       assertTrue(log.lines().stream().anyMatch(l -> l.contains("log capture check " + drop)), "the capture sees slf4j's lines");
       // A bare close or an RST is how HAProxy 3.x purges pooled connections: normal, not worth a warning.
       List<String> loud = log.lines().stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList();

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The server against the test client: handshake, dispatch, pipelining, fallbacks and protocol errors. */
-class SpoaServerTest extends AgentTestBase {
+class SpoaServerIT extends AgentTestBase {
   private static SpoaMessage ipMessage(String ip) throws Exception {
     return SpoaMessage.of("check-client-ip", Arg.of("ip", TypedValue.ofAddress(InetAddress.getByName(ip))));
   }

@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Fragmentation, async, limits, deadlines, fallbacks and the drain, against the test client. */
-class ProtocolHardeningTest extends AgentTestBase {
+class ProtocolHardeningIT extends AgentTestBase {
   private static Map<String, TypedValue> helloEntries(String capabilities, long maxFrameSize, String engineId) {
     Map<String, TypedValue> kv = new LinkedHashMap<>();
     kv.put("supported-versions", TypedValue.ofString("2.0"));

@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Traffic through a server with Micrometer metrics, then the admin port's scrape, health and readiness. */
-class SpoaAdminServerTest {
+class SpoaAdminServerIT {
 
   private Vertx vertx;
   private PrometheusMeterRegistry registry;

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * connection are ordered, so a second ACK would arrive before the AGENT-DISCONNECT and fail
  * {@link SpopTestClient#nextKvFrame()}.
  */
-class FaultInjectionTest {
+class FaultInjectionIT {
 
   private static final long DEADLINE = 200;
   private static final Action OK = Action.setVar(Scope.TXN, "ok", 1);

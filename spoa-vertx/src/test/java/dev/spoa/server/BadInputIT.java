@@ -51,7 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * connection, and that nothing is left behind: connections opened == closed, the connection and
  * in-flight gauges back to 0.
  */
-class BadInputTest {
+class BadInputIT {
 
   private Vertx vertx;
   private SimpleMeterRegistry registry;

@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the event bus's guarantees (their own context, deadlines, fallbacks, one ACK per NOTIFY), and
  * names without a local handler still go over the event bus.
  */
-class DirectDispatchTest {
+class DirectDispatchIT {
 
   private static final long DEADLINE = 300;
   private static final Action OK = Action.setVar(Scope.TXN, "ok", 1);
