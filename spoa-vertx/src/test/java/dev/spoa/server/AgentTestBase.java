@@ -15,7 +15,6 @@ import org.junit.jupiter.api.BeforeEach;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -92,16 +91,5 @@ abstract class AgentTestBase {
       return t;
     }
     throw new AssertionError("expected a failure");
-  }
-
-  /** Waits (10 s at most) for a condition the test cannot be told about. */
-  protected static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("gave up waiting: " + what);
-      }
-      Thread.sleep(5);
-    }
   }
 }

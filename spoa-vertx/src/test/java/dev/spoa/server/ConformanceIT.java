@@ -1,5 +1,6 @@
 package dev.spoa.server;
 
+import dev.spoa.Await;
 import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.protocol.AckFrame;
 import dev.spoa.protocol.Action;
@@ -222,13 +223,13 @@ class ConformanceIT extends AgentTestBase {
       for (int i = 0; i < 3; i++) {
         inFlight.add(first.notify(SpoaMessage.of("held")));
       }
-      await(() -> held.get() == 3, "3 NOTIFYs in the handler");
+      Await.until(() -> held.get() == 3, "3 NOTIFYs in the handler");
       if (drop == Drop.RST) {
         first.reset().await();
       } else {
         first.closeAbruptly().await();
       }
-      await(() -> metrics.closed.get() == 1, "the dropped connection counted closed");
+      Await.until(() -> metrics.closed.get() == 1, "the dropped connection counted closed");
       gate.complete(); // the handlers answer for a connection that is gone
 
       SpopTestClient second = readyClient(personality);
@@ -243,7 +244,7 @@ class ConformanceIT extends AgentTestBase {
       }
 
       second.close().await();
-      await(() -> metrics.closed.get() == 2, "every connection counted closed");
+      Await.until(() -> metrics.closed.get() == 2, "every connection counted closed");
       assertEquals(metrics.opened.get(), metrics.closed.get());
 
       LoggerFactory.getLogger(ConformanceIT.class).info("log capture check {}", drop);

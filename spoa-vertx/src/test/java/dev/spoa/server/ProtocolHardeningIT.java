@@ -1,5 +1,6 @@
 package dev.spoa.server;
 
+import dev.spoa.Await;
 import dev.spoa.handler.SpoaHandler;
 import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.metrics.FallbackReason;
@@ -243,10 +244,7 @@ class ProtocolHardeningIT extends AgentTestBase {
     SpopTestClient b = readyClient();
     Future<AckFrame> a1 = a.notify(1, 1, SpoaMessage.of("held"));
     Future<AckFrame> b1 = b.notify(1, 1, SpoaMessage.of("held"));
-    long start = System.nanoTime();
-    while (held.size() < 2 && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
-      Thread.onSpinWait();
-    }
+    Await.until(() -> held.size() == 2, "both NOTIFYs in the handler");
     AckFrame shed = a.notify(3, 1, SpoaMessage.of("held")).await();
     assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.OVERLOAD.code())), shed.actions());
     assertEquals(2, held.size(), "the shed NOTIFY did not reach the handler");
@@ -254,11 +252,7 @@ class ProtocolHardeningIT extends AgentTestBase {
     a1.await();
     b1.await();
     Future<AckFrame> again = a.notify(5, 1, SpoaMessage.of("held"));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (held.size() < 3 && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    assertEquals(3, held.size(), "with capacity back, NOTIFYs reach the handler again");
+    Await.until(() -> held.size() == 3, "with capacity back, NOTIFYs reach the handler again");
     held.get(2).complete(List.of(Action.setVar(Scope.TXN, "ok", 1)));
     assertEquals(List.of(Action.setVar(Scope.TXN, "ok", 1)), again.await().actions());
   }

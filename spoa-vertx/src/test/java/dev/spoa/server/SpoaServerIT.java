@@ -1,5 +1,6 @@
 package dev.spoa.server;
 
+import dev.spoa.Await;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.metrics.FallbackReason;
@@ -405,10 +406,7 @@ class SpoaServerIT extends AgentTestBase {
     assertEquals(200, calls.get());
     assertEquals(200, metrics.notifies.get());
     conns.forEach(conn -> conn.close().await());
-    long deadline = System.currentTimeMillis() + 5000;
-    while (metrics.closed.get() < 10 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(10);
-    }
+    Await.until(() -> metrics.closed.get() == 10, () -> "closes counted: " + metrics.closed.get());
     assertEquals(metrics.opened.get(), metrics.closed.get(), "every connection is accounted for");
   }
 }
