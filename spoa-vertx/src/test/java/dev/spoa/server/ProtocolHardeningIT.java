@@ -1,8 +1,6 @@
 package dev.spoa.server;
 
 import dev.spoa.Await;
-import dev.spoa.handler.SpoaHandler;
-import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.metrics.FallbackReason;
 import dev.spoa.protocol.AckFrame;
 import dev.spoa.protocol.Action;
@@ -21,11 +19,8 @@ import dev.spoa.protocol.TypedValue;
 import dev.spoa.testing.SpopTestClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.SocketAddress;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -35,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -234,26 +228,22 @@ class ProtocolHardeningIT extends AgentTestBase {
   @Test
   void pastTheGlobalInFlightCapNotifiesAreAnsweredAtOnce() {
     startServer(new SpoaServerOptions().setMaxInFlight(2).setFallbackVariable("txn.spoa_error"));
-    List<Promise<List<Action>>> held = new CopyOnWriteArrayList<>();
-    handler("held", req -> {
-      Promise<List<Action>> p = Promise.promise();
-      held.add(p);
-      return p.future();
-    });
+    HeldRequests held = holdRequests("held");
     SpopTestClient a = readyClient();
     SpopTestClient b = readyClient();
     Future<AckFrame> a1 = a.notify(1, 1, SpoaMessage.of("held"));
     Future<AckFrame> b1 = b.notify(1, 1, SpoaMessage.of("held"));
-    Await.until(() -> held.size() == 2, "both NOTIFYs in the handler");
+    Await.until(() -> held.count() == 2, "both NOTIFYs in the handler");
     AckFrame shed = a.notify(3, 1, SpoaMessage.of("held")).await();
     assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.OVERLOAD.code())), shed.actions());
-    assertEquals(2, held.size(), "the shed NOTIFY did not reach the handler");
-    held.forEach(p -> p.complete(List.of()));
+    assertEquals(2, held.count(), "the shed NOTIFY did not reach the handler");
+    held.release(0, List.of());
+    held.release(1, List.of());
     a1.await();
     b1.await();
     Future<AckFrame> again = a.notify(5, 1, SpoaMessage.of("held"));
-    Await.until(() -> held.size() == 3, "with capacity back, NOTIFYs reach the handler again");
-    held.get(2).complete(List.of(Action.setVar(Scope.TXN, "ok", 1)));
+    Await.until(() -> held.count() == 3, "with capacity back, NOTIFYs reach the handler again");
+    held.release(2, List.of(Action.setVar(Scope.TXN, "ok", 1)));
     assertEquals(List.of(Action.setVar(Scope.TXN, "ok", 1)), again.await().actions());
   }
 
@@ -286,27 +276,32 @@ class ProtocolHardeningIT extends AgentTestBase {
   }
 
   @Test
-  void anIdleConnectionIsClosedWithStatus2ButABusyOneIsNot() throws Exception {
-    startServer(new SpoaServerOptions().setConnectionIdleTimeout(1000));
+  void anIdleConnectionIsClosedWithStatus2ButABusyOneIsNot() {
+    long idleTimeout = 1000;
+    startServer(new SpoaServerOptions().setConnectionIdleTimeout(idleTimeout));
     handler("m", req -> Future.succeededFuture(List.of()));
-    SpopTestClient busy = readyClient();
+    SpopTestClient busy = readyClient(); // opened first: past the idle timeout by the time idle is closed
+    long idleSince = System.nanoTime();
     SpopTestClient idle = readyClient();
-    for (int i = 0; i < 20; i++) { // 2 s of traffic, a NOTIFY every 100 ms: far apart from 1 s even on a busy machine
-      busy.notify(i, 1, SpoaMessage.of("m")).await();
-      Thread.sleep(100);
+    Future<Frame> idleEnd = idle.nextFrame();
+    long streamId = 0;
+    while (!idleEnd.isComplete()) { // a NOTIFY every 100 ms, a tenth of the timeout, until idle's ends
+      busy.notify(streamId += 2, 1, SpoaMessage.of("m")).await();
+      vertx.timer(100).await();
     }
-    assertDisconnect(idle.nextFrame().await(), SpopStatus.TIMEOUT);
+    assertDisconnect(idleEnd.await(), SpopStatus.TIMEOUT);
+    assertTrue(System.nanoTime() - idleSince >= TimeUnit.MILLISECONDS.toNanos(idleTimeout), "not before the timeout");
     assertFalse(busy.closed().isComplete(), "traffic keeps a connection open");
-    busy.notify(99, 1, SpoaMessage.of("m")).await();
+    assertTrue(busy.notify(streamId + 2, 1, SpoaMessage.of("m")).await().actions().isEmpty(), "and serving");
   }
 
   @Test
-  void pastItsMaximumAgeAConnectionClosesRightAfterItsNextAck() throws Exception {
+  void pastItsMaximumAgeAConnectionClosesRightAfterItsNextAck() {
     startServer(new SpoaServerOptions().setMaxConnectionAge(200).setMaxConnectionAgeJitter(0));
     handler("m", req -> Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "x", 1))));
     SpopTestClient c = readyClient();
     c.notify(1, 1, SpoaMessage.of("m")).await();
-    Thread.sleep(300);
+    awaitConnectionTimers(200); // its age timer has fired
     assertFalse(c.closed().isComplete(), "an old but idle connection waits for its next ACK");
     assertEquals(1, c.notify(3, 1, SpoaMessage.of("m")).await().actions().size(), "the NOTIFY is answered");
     assertDisconnect(c.nextFrame().await(), SpopStatus.NORMAL);
@@ -321,6 +316,7 @@ class ProtocolHardeningIT extends AgentTestBase {
     handler("m", req -> vertx.timer(50).map(v -> List.of(Action.setVar(Scope.TXN, "x", 1))));
     SpopTestClient busy = readyClient();
     SpopTestClient quiet = readyClient();
+    long drainStart = System.nanoTime();
     Future<Void> drained = server.shutdown(1500, TimeUnit.MILLISECONDS);
 
     SpopTestClient check = client();
@@ -329,9 +325,11 @@ class ProtocolHardeningIT extends AgentTestBase {
     assertEquals(1, busy.notify(1, 1, SpoaMessage.of("m")).await().actions().size(), "still served");
     assertDisconnect(busy.nextFrame().await(), SpopStatus.NORMAL);
     busy.closed().await();
-    assertFalse(quiet.closed().isComplete(), "a quiet connection stays until its next ACK or the end");
 
-    assertDisconnect(quiet.nextFrame().await(), SpopStatus.NORMAL); // the drain time is up
+    // with no NOTIFY to answer, the quiet one goes once it has been quiet for drainIdleTimeout
+    assertDisconnect(quiet.nextFrame().await(), SpopStatus.NORMAL);
+    assertTrue(System.nanoTime() - drainStart >= TimeUnit.MILLISECONDS.toNanos(SpoaServerOptions.DEFAULT_DRAIN_IDLE_TIMEOUT),
+      "a quiet connection is not closed when the drain begins");
     int port = server.actualPort();
     drained.await();
     assertFails(SpopTestClient.connect(vertx, port, "127.0.0.1")); // the listener is closed
@@ -354,12 +352,13 @@ class ProtocolHardeningIT extends AgentTestBase {
     first.send(NotifyFrame.of(11, 2, SpoaMessage.of("held"))).await();
     Future<AckFrame> onSecond = second.expectAck(11, 2);
     first.close().await();
-    vertx.timer(100).onSuccess(v -> held.complete(List.of(Action.setVar(Scope.SESS, "late", 1))));
+    Await.until(() -> metrics.closed.get() == 1, "the server saw the first connection close");
+    held.complete(List.of(Action.setVar(Scope.SESS, "late", 1)));
     assertEquals(List.of(Action.setVar(Scope.SESS, "late", 1)), onSecond.await().actions());
   }
 
   @Test
-  void withoutAsyncNoOtherConnectionGetsTheAck() throws Exception {
+  void withoutAsyncNoOtherConnectionGetsTheAck() {
     startServer(new SpoaServerOptions()); // async off by default
     Promise<List<Action>> held = Promise.promise();
     handler("held", req -> held.future());
@@ -372,10 +371,12 @@ class ProtocolHardeningIT extends AgentTestBase {
     first.send(NotifyFrame.of(11, 2, SpoaMessage.of("held"))).await();
     Future<AckFrame> onSecond = second.expectAck(11, 2);
     first.close().await();
+    Await.until(() -> metrics.closed.get() == 1, "the server saw the first connection close");
     held.complete(List.of(Action.setVar(Scope.SESS, "late", 1)));
-    Thread.sleep(300);
-    assertFalse(onSecond.isComplete());
+    Await.until(() -> metrics.notifies.get() == 1, "the late answer is ready");
+    // one NOTIFY round trip on the second connection: an ACK handed over to it would arrive first
     assertTrue(second.notify(1, 1).await().actions().isEmpty(), "the second connection works");
+    assertFalse(onSecond.isComplete(), "no ACK handed over without async");
   }
 
   // ---- unix socket ----

@@ -2,7 +2,6 @@ package dev.spoa.server;
 
 import dev.spoa.Await;
 import dev.spoa.handler.SpoaHandlerVerticle;
-import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.metrics.FallbackReason;
 import dev.spoa.protocol.AckFrame;
 import dev.spoa.protocol.Action;
@@ -22,10 +21,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -191,59 +187,49 @@ class SpoaServerIT extends AgentTestBase {
     assertTrue(threads.stream().allMatch(t -> t.startsWith("vert.x-worker-thread")), threads::toString);
   }
 
-  @Test
-  void inFlightNotifiesPerConnectionAreCapped() throws Exception {
-    startServer(new SpoaServerOptions().setMaxInFlightPerConnection(2));
-    List<Promise<List<Action>>> held = new CopyOnWriteArrayList<>();
-    handler("held", req -> {
-      Promise<List<Action>> p = Promise.promise();
-      held.add(p);
-      return p.future();
-    });
-    SpopTestClient c = readyClient();
+  /**
+   * Sends {@code count} NOTIFYs of "held" in one write, so that a server ignoring its cap would
+   * read them all at once; waits until {@code cap} of them are held, then releases them one at a
+   * time as they reach the handler. Each release lets exactly one more in: the handler then never
+   * holds more than {@code cap} at once ({@link HeldRequests#mostAtOnce()}).
+   */
+  private static void sendAllThenReleaseOneByOne(SpopTestClient c, HeldRequests held, int count, int cap) {
     List<Future<AckFrame>> acks = new ArrayList<>();
-    for (int i = 1; i <= 5; i++) {
-      acks.add(c.notify(i, 1, SpoaMessage.of("held")));
+    Buffer oneWrite = Buffer.buffer();
+    for (int i = 1; i <= count; i++) {
+      acks.add(c.expectAck(i, 1));
+      oneWrite.appendBuffer(FrameEncoder.encode(NotifyFrame.of(i, 1, SpoaMessage.of("held"))));
     }
-    Thread.sleep(200);
-    assertEquals(2, held.size(), "the server stops reading at the cap");
-    // Release one at a time: each ACK lets one more NOTIFY in.
-    for (int released = 0; released < 5; released++) {
-      long deadline = System.currentTimeMillis() + 5000;
-      while (held.size() <= released && System.currentTimeMillis() < deadline) {
-        Thread.sleep(5);
-      }
-      held.get(released).complete(List.of());
+    c.write(oneWrite).await();
+    Await.until(() -> held.count() >= cap, () -> held.count() + " NOTIFYs in the handler, expected " + cap);
+    for (int released = 0; released < count; released++) {
+      int waitingFor = released + 1;
+      Await.until(() -> held.count() >= waitingFor, () -> held.count() + " NOTIFYs reached the handler");
+      held.release(released, List.of());
     }
     for (Future<AckFrame> f : acks) {
       f.await();
     }
-    assertEquals(5, held.size());
+    assertEquals(count, held.count());
   }
 
   @Test
-  void withoutPipeliningOneNotifyIsInFlight() throws Exception {
+  void inFlightNotifiesPerConnectionAreCapped() {
+    startServer(new SpoaServerOptions().setMaxInFlightPerConnection(2));
+    HeldRequests held = holdRequests("held");
+    SpopTestClient c = readyClient();
+    sendAllThenReleaseOneByOne(c, held, 5, 2);
+    assertEquals(2, held.mostAtOnce(), "the server reads up to the cap, then stops until an ACK");
+  }
+
+  @Test
+  void withoutPipeliningOneNotifyIsInFlight() {
     startServer();
-    List<Promise<List<Action>>> held = new CopyOnWriteArrayList<>();
-    handler("held", req -> {
-      Promise<List<Action>> p = Promise.promise();
-      held.add(p);
-      return p.future();
-    });
+    HeldRequests held = holdRequests("held");
     SpopTestClient c = client();
     assertEquals("fragmentation", c.hello("async", 16380).await().get("capabilities").asString());
-    Future<AckFrame> a1 = c.notify(1, 1, SpoaMessage.of("held"));
-    Future<AckFrame> a2 = c.notify(2, 1, SpoaMessage.of("held"));
-    Thread.sleep(150);
-    assertEquals(1, held.size());
-    held.get(0).complete(List.of());
-    a1.await();
-    long deadline = System.currentTimeMillis() + 5000;
-    while (held.size() < 2 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(5);
-    }
-    held.get(1).complete(List.of());
-    a2.await();
+    sendAllThenReleaseOneByOne(c, held, 2, 1);
+    assertEquals(1, held.mostAtOnce(), "the second NOTIFY is read only after the first one's ACK");
   }
 
   @Test
@@ -370,12 +356,13 @@ class SpoaServerIT extends AgentTestBase {
   @Test
   void shutdownAnswersInFlightNotifiesThenDisconnects() {
     startServer();
-    Promise<List<Action>> held = Promise.promise();
-    handler("held", req -> held.future());
+    HeldRequests held = holdRequests("held");
     SpopTestClient c = readyClient();
     Future<AckFrame> ack = c.notify(1, 1, SpoaMessage.of("held"));
-    Future<Void> shutdown = vertx.timer(100).compose(v -> server.shutdown(5, TimeUnit.SECONDS));
-    vertx.timer(300).onSuccess(v -> held.complete(List.of(Action.setVar(Scope.TXN, "done", true))));
+    Await.until(() -> held.count() == 1, "the NOTIFY in the handler");
+    Future<Void> shutdown = server.shutdown(5, TimeUnit.SECONDS);
+    // answered only once the shutdown has begun: the NOTIFY is in flight during it
+    held.release(0, List.of(Action.setVar(Scope.TXN, "done", true)));
     assertEquals(1, ack.await().actions().size(), "the in-flight NOTIFY is answered");
     assertDisconnect(c.nextKvFrame().await(), SpopStatus.NORMAL);
     c.closed().await();
