@@ -31,6 +31,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  */
 abstract class AgentTestBase {
 
+  /**
+   * The handler deadline of tests whose subject is not the deadline: far beyond the delays their
+   * handlers add on purpose plus what a loaded machine adds, which the default (400 ms) is not.
+   */
+  static final long HANDLER_TIMEOUT_NOT_UNDER_TEST = 30_000;
+
   protected Vertx vertx;
   protected RecordingMetrics metrics;
   protected SpoaServer server;

@@ -44,6 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DirectDispatchIT {
 
+  /** The deadline of the messages whose tests expect it to expire; the others have one no test reaches. */
   private static final long DEADLINE = 300;
   private static final Action OK = Action.setVar(Scope.TXN, "ok", 1);
 
@@ -75,7 +76,8 @@ class DirectDispatchIT {
   }
 
   private static SpoaServerOptions options() {
-    return new SpoaServerOptions().setPort(0).setHandlerTimeout(DEADLINE).setHandlerTimeout("short", 50)
+    return new SpoaServerOptions().setPort(0).setHandlerTimeout(AgentTestBase.HANDLER_TIMEOUT_NOT_UNDER_TEST)
+      .setHandlerTimeout("late", DEADLINE).setHandlerTimeout("long", DEADLINE).setHandlerTimeout("short", 50)
       .setFallbackVariable("txn.spoa_error");
   }
 

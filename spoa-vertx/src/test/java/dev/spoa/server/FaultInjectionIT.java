@@ -43,6 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FaultInjectionIT {
 
+  /** The deadline of the messages whose tests expect it to expire; the others have one no test reaches. */
   private static final long DEADLINE = 200;
   private static final Action OK = Action.setVar(Scope.TXN, "ok", 1);
 
@@ -55,7 +56,9 @@ class FaultInjectionIT {
   void setUp() {
     vertx = Vertx.vertx();
     registry = new SimpleMeterRegistry();
-    server = SpoaServer.create(vertx, new SpoaServerOptions().setPort(0).setHandlerTimeout(DEADLINE)
+    server = SpoaServer.create(vertx, new SpoaServerOptions().setPort(0)
+        .setHandlerTimeout(AgentTestBase.HANDLER_TIMEOUT_NOT_UNDER_TEST).setHandlerTimeout("silent", DEADLINE)
+        .setHandlerTimeout("late", DEADLINE).setHandlerTimeout("no-codec", DEADLINE).setHandlerTimeout("m", DEADLINE)
         .setFallbackVariable("txn.spoa_error").setAckOverflowVariable("txn.spoa_dropped"))
       .metrics(new MicrometerSpoaMetrics(registry));
     server.listen().await();

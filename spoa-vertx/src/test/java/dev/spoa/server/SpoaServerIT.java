@@ -98,7 +98,7 @@ class SpoaServerIT extends AgentTestBase {
 
   @Test
   void pipelinedNotifiesAreAckedInCompletionOrder() throws Exception {
-    startServer();
+    startServer(new SpoaServerOptions().setHandlerTimeout(HANDLER_TIMEOUT_NOT_UNDER_TEST));
     // The handler answers after the delay given in the "delay" argument.
     handler("slow", req -> {
       long delay = req.arg("delay").asLong();
@@ -123,7 +123,7 @@ class SpoaServerIT extends AgentTestBase {
 
   @Test
   void messagesOfOneNotifyGoToTheirOwnHandlersAndMergeInOrder() throws Exception {
-    startServer();
+    startServer(new SpoaServerOptions().setHandlerTimeout(HANDLER_TIMEOUT_NOT_UNDER_TEST));
     handler("first", req -> Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "a", 1))));
     handler("second", req -> vertx.timer(50).map(v -> List.of(Action.setVar(Scope.TXN, "b", 2),
       Action.unsetVar(Scope.TXN, "c"))));
@@ -144,7 +144,7 @@ class SpoaServerIT extends AgentTestBase {
 
   @Test
   void failingThrowingAndSilentHandlersStillYieldAnAck() throws Exception {
-    startServer(new SpoaServerOptions().setHandlerTimeout(200));
+    startServer(new SpoaServerOptions().setHandlerTimeout(HANDLER_TIMEOUT_NOT_UNDER_TEST).setHandlerTimeout("silent", 200));
     handler("fails", req -> Future.failedFuture(new IllegalStateException("boom")));
     handler("throws", req -> {
       throw new IllegalArgumentException("bang");
@@ -164,7 +164,7 @@ class SpoaServerIT extends AgentTestBase {
 
   @Test
   void workerVerticleHandlersServeBlockingCode() throws Exception {
-    startServer();
+    startServer(new SpoaServerOptions().setHandlerTimeout(HANDLER_TIMEOUT_NOT_UNDER_TEST));
     List<String> threads = new CopyOnWriteArrayList<>();
     vertx.deployVerticle(SpoaHandlerVerticle.of("check-client-ip", req -> {
       threads.add(Thread.currentThread().getName());
