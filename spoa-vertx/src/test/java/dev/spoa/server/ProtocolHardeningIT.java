@@ -339,46 +339,49 @@ class ProtocolHardeningIT extends AgentTestBase {
 
   // ---- async ----
 
-  @Test
-  void withAsyncAnAckWhoseConnectionClosedGoesOutOnAnotherOfTheEngine() {
-    startServer(new SpoaServerOptions().setAsync(true));
+  private static final List<Action> LATE = List.of(Action.setVar(Scope.SESS, "late", 1));
+
+  /** The first connection's AGENT-HELLO, and the future of the late ACK on the second one. */
+  private record HandOver(KvFrame firstHello, SpopTestClient second, Future<AckFrame> lateAckOnSecond) {
+  }
+
+  /**
+   * Two connections of one engine, both offering async. A NOTIFY on the first is answered only once
+   * the server has seen the first close, so its ACK has no connection of its own to go to.
+   */
+  private HandOver answerOnceItsConnectionClosed() {
     Promise<List<Action>> held = Promise.promise();
     handler("held", req -> held.future());
     String engine = UUID.randomUUID().toString();
     SpopTestClient first = client();
-    KvFrame hello = first.hello(helloEntries("pipelining,async", 16380, engine)).await();
-    assertTrue(hello.get("capabilities").asString().contains("async"));
+    KvFrame firstHello = first.hello(helloEntries("pipelining,async", 16380, engine)).await();
     SpopTestClient second = client();
     second.hello(helloEntries("pipelining,async", 16380, engine)).await();
-
     first.send(NotifyFrame.of(11, 2, SpoaMessage.of("held"))).await();
     Future<AckFrame> onSecond = second.expectAck(11, 2);
     first.close().await();
     Await.until(() -> metrics.closed.get() == 1, "the server saw the first connection close");
-    held.complete(List.of(Action.setVar(Scope.SESS, "late", 1)));
-    assertEquals(List.of(Action.setVar(Scope.SESS, "late", 1)), onSecond.await().actions());
+    held.complete(LATE);
+    return new HandOver(firstHello, second, onSecond);
+  }
+
+  @Test
+  void withAsyncAnAckWhoseConnectionClosedGoesOutOnAnotherOfTheEngine() {
+    startServer(new SpoaServerOptions().setAsync(true));
+    HandOver h = answerOnceItsConnectionClosed();
+    assertTrue(h.firstHello().get("capabilities").asString().contains("async"));
+    assertEquals(LATE, h.lateAckOnSecond().await().actions());
   }
 
   @Test
   void withoutAsyncNoOtherConnectionGetsTheAck() {
     startServer(new SpoaServerOptions()); // async off by default
-    Promise<List<Action>> held = Promise.promise();
-    handler("held", req -> held.future());
-    String engine = UUID.randomUUID().toString();
-    SpopTestClient first = client();
-    assertFalse(first.hello(helloEntries("pipelining,async", 16380, engine)).await()
-      .get("capabilities").asString().contains("async"));
-    SpopTestClient second = client();
-    second.hello(helloEntries("pipelining,async", 16380, engine)).await();
-    first.send(NotifyFrame.of(11, 2, SpoaMessage.of("held"))).await();
-    Future<AckFrame> onSecond = second.expectAck(11, 2);
-    first.close().await();
-    Await.until(() -> metrics.closed.get() == 1, "the server saw the first connection close");
-    held.complete(List.of(Action.setVar(Scope.SESS, "late", 1)));
+    HandOver h = answerOnceItsConnectionClosed();
+    assertFalse(h.firstHello().get("capabilities").asString().contains("async"));
     Await.until(() -> metrics.notifies.get() == 1, "the late answer is ready");
     // one NOTIFY round trip on the second connection: an ACK handed over to it would arrive first
-    assertTrue(second.notify(1, 1).await().actions().isEmpty(), "the second connection works");
-    assertFalse(onSecond.isComplete(), "no ACK handed over without async");
+    assertTrue(h.second().notify(1, 1).await().actions().isEmpty(), "the second connection works");
+    assertFalse(h.lateAckOnSecond().isComplete(), "no ACK handed over without async");
   }
 
   // ---- unix socket ----
