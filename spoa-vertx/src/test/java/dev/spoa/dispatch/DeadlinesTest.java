@@ -1,5 +1,6 @@
 package dev.spoa.dispatch;
 
+import dev.spoa.Await;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
@@ -61,10 +62,7 @@ class DeadlinesTest {
       deadlines.add(entry("early"), inMillis(50)); // earlier than the armed timer: re-armed
       deadlines.add(entry("middle"), inMillis(150));
     });
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (expired.size() < 3 && System.nanoTime() < until) {
-      Thread.sleep(10);
-    }
+    Await.until(() -> expired.size() == 3, expired::toString);
     assertEquals(List.of("early", "middle", "late"), expired);
     assertEquals(0, pending());
   }
@@ -81,11 +79,8 @@ class DeadlinesTest {
       deadlines.remove(answered); // twice: no harm
     });
     assertEquals(2, pending());
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (expired.size() < 2 && System.nanoTime() < until) {
-      Thread.sleep(10);
-    }
-    Thread.sleep(100); // room for a wrong expiry of the answered call
+    // calls expire in deadline order: once "last" has, a wrong expiry of "answered" would be in the list
+    Await.until(() -> expired.contains("last"), expired::toString);
     assertEquals(List.of("first", "last"), expired);
     assertEquals(0, pending());
     onContext(() -> deadlines.remove(first)); // after its expiry: nothing to undo
@@ -101,10 +96,7 @@ class DeadlinesTest {
         deadlines.add(entry("added on expiry"), inMillis(50));
       }
     }, inMillis(30)));
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (expired.size() < 2 && System.nanoTime() < until) {
-      Thread.sleep(10);
-    }
+    Await.until(() -> expired.size() == 2, expired::toString);
     assertEquals(List.of("first", "added on expiry"), expired);
     assertEquals(0, pending());
   }

@@ -105,7 +105,7 @@ class ReassemblyIT extends AgentTestBase {
     sendFirstFragment(leaving, 1);
     int closedBefore = metrics.closed.get();
     leaving.close().await();
-    await(() -> metrics.closed.get() > closedBefore, "the agent saw the connection close");
+    dev.spoa.Await.until(() -> metrics.closed.get() > closedBefore, "the agent saw the connection close");
     assertRebuiltAndAnswered(holder, 7);
     assertEquals(1, metrics.reassemblyRefusals.get());
   }

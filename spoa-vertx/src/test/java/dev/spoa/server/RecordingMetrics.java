@@ -2,7 +2,8 @@ package dev.spoa.server;
 
 import dev.spoa.metrics.FallbackReason;
 import dev.spoa.metrics.SpoaMetrics;
-import dev.spoa.protocol.FrameType;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,9 +24,12 @@ final class RecordingMetrics implements SpoaMetrics {
   final AtomicInteger reassemblyRefusals = new AtomicInteger();
   final Map<FallbackReason, AtomicInteger> fallbacks = new ConcurrentHashMap<>();
   final Map<Integer, AtomicInteger> disconnectsSent = new ConcurrentHashMap<>();
+  /** The context of the connection opened last: its timers run on that context's event loop. */
+  volatile Context lastOpenedConnection;
 
   @Override
   public void connectionOpened() {
+    lastOpenedConnection = Vertx.currentContext();
     opened.incrementAndGet();
   }
 

@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class WireVersionClusterTest {
+class WireVersionClusterIT {
 
   /** Deadlines far longer than the test: a request that times out instead of failing fails the test. */
   private static final long LONG_DEADLINE = 120_000;

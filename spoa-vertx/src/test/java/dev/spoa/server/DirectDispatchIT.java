@@ -42,8 +42,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the event bus's guarantees (their own context, deadlines, fallbacks, one ACK per NOTIFY), and
  * names without a local handler still go over the event bus.
  */
-class DirectDispatchTest {
+class DirectDispatchIT {
 
+  /** The deadline of the messages whose tests expect it to expire; the others have one no test reaches. */
   private static final long DEADLINE = 300;
   private static final Action OK = Action.setVar(Scope.TXN, "ok", 1);
 
@@ -75,8 +76,10 @@ class DirectDispatchTest {
   }
 
   private static SpoaServerOptions options() {
-    return new SpoaServerOptions().setPort(0).setHandlerTimeout(DEADLINE).setHandlerTimeout("short", 50)
-      .setFallbackVariable("txn.spoa_error");
+    return new SpoaServerOptions().setPort(0).setHandlerTimeout(AgentTestBase.HANDLER_TIMEOUT_NOT_UNDER_TEST)
+      .setHandlerTimeout("late", DEADLINE).setHandlerTimeout("long", DEADLINE).setHandlerTimeout("short", 50)
+      .setFallbackVariable("txn.spoa_error")
+      .setPipeliningBefore31(true); // the client plays HAProxy 2.6 and pipelines
   }
 
   private static Action fallback(FallbackReason reason) {

@@ -1,7 +1,6 @@
 package dev.spoa.server;
 
-import dev.spoa.handler.SpoaHandler;
-import dev.spoa.handler.SpoaHandlers;
+import dev.spoa.Await;
 import dev.spoa.metrics.FallbackReason;
 import dev.spoa.protocol.AckFrame;
 import dev.spoa.protocol.Action;
@@ -20,11 +19,8 @@ import dev.spoa.protocol.TypedValue;
 import dev.spoa.testing.SpopTestClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.SocketAddress;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -34,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -44,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Fragmentation, async, limits, deadlines, fallbacks and the drain, against the test client. */
-class ProtocolHardeningTest extends AgentTestBase {
+class ProtocolHardeningIT extends AgentTestBase {
   private static Map<String, TypedValue> helloEntries(String capabilities, long maxFrameSize, String engineId) {
     Map<String, TypedValue> kv = new LinkedHashMap<>();
     kv.put("supported-versions", TypedValue.ofString("2.0"));
@@ -194,14 +189,15 @@ class ProtocolHardeningTest extends AgentTestBase {
   @Test
   void theFallbackVariableCarriesTheReasonOncePerAck() {
     startServer(new SpoaServerOptions().setFallbackVariable("txn.spoa_error")
-      .setHandlerTimeout(5000).setHandlerTimeout("slow", 100));
+      .setHandlerTimeout(HANDLER_TIMEOUT_NOT_UNDER_TEST).setHandlerTimeout("slow", 100));
     handler("slow", req -> Promise.<List<Action>>promise().future());
     handler("fails", req -> Future.failedFuture("no"));
     handler("ok", req -> Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "ok", 1))));
     SpopTestClient c = readyClient();
     long t0 = System.nanoTime();
     AckFrame timedOut = c.notify(1, 1, SpoaMessage.of("slow")).await();
-    assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(4000), "the per-message deadline applied");
+    assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(HANDLER_TIMEOUT_NOT_UNDER_TEST),
+      "the per-message deadline applied, not the general one");
     assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.TIMEOUT.code())), timedOut.actions());
     assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.NO_HANDLER.code())),
       c.notify(2, 1, SpoaMessage.of("unknown")).await().actions());
@@ -213,7 +209,7 @@ class ProtocolHardeningTest extends AgentTestBase {
 
   @Test
   void optionsChangeLiveWithoutDroppingConnections() {
-    startServer(new SpoaServerOptions().setHandlerTimeout(5000));
+    startServer(new SpoaServerOptions().setHandlerTimeout(HANDLER_TIMEOUT_NOT_UNDER_TEST));
     handler("slow", req -> Promise.<List<Action>>promise().future());
     SpopTestClient c = readyClient();
     SpoaServerOptions changed = new SpoaServerOptions().setPort(server.actualPort() + 1).setHandlerTimeout(100)
@@ -222,7 +218,8 @@ class ProtocolHardeningTest extends AgentTestBase {
     assertEquals(java.util.Set.of("port"), needRestart, "the listener's port is not changed live");
     long t0 = System.nanoTime();
     AckFrame ack = c.notify(1, 1, SpoaMessage.of("slow")).await();
-    assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(3000), "the new deadline applies");
+    assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(HANDLER_TIMEOUT_NOT_UNDER_TEST),
+      "the new deadline applies, not the old one");
     assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.TIMEOUT.code())), ack.actions());
     assertFalse(c.closed().isComplete(), "the connection stays");
 
@@ -233,33 +230,22 @@ class ProtocolHardeningTest extends AgentTestBase {
   @Test
   void pastTheGlobalInFlightCapNotifiesAreAnsweredAtOnce() {
     startServer(new SpoaServerOptions().setMaxInFlight(2).setFallbackVariable("txn.spoa_error"));
-    List<Promise<List<Action>>> held = new CopyOnWriteArrayList<>();
-    handler("held", req -> {
-      Promise<List<Action>> p = Promise.promise();
-      held.add(p);
-      return p.future();
-    });
+    HeldRequests held = holdRequests("held");
     SpopTestClient a = readyClient();
     SpopTestClient b = readyClient();
     Future<AckFrame> a1 = a.notify(1, 1, SpoaMessage.of("held"));
     Future<AckFrame> b1 = b.notify(1, 1, SpoaMessage.of("held"));
-    long start = System.nanoTime();
-    while (held.size() < 2 && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
-      Thread.onSpinWait();
-    }
+    Await.until(() -> held.count() == 2, "both NOTIFYs in the handler");
     AckFrame shed = a.notify(3, 1, SpoaMessage.of("held")).await();
     assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.OVERLOAD.code())), shed.actions());
-    assertEquals(2, held.size(), "the shed NOTIFY did not reach the handler");
-    held.forEach(p -> p.complete(List.of()));
+    assertEquals(2, held.count(), "the shed NOTIFY did not reach the handler");
+    held.release(0, List.of());
+    held.release(1, List.of());
     a1.await();
     b1.await();
     Future<AckFrame> again = a.notify(5, 1, SpoaMessage.of("held"));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (held.size() < 3 && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    assertEquals(3, held.size(), "with capacity back, NOTIFYs reach the handler again");
-    held.get(2).complete(List.of(Action.setVar(Scope.TXN, "ok", 1)));
+    Await.until(() -> held.count() == 3, "with capacity back, NOTIFYs reach the handler again");
+    held.release(2, List.of(Action.setVar(Scope.TXN, "ok", 1)));
     assertEquals(List.of(Action.setVar(Scope.TXN, "ok", 1)), again.await().actions());
   }
 
@@ -292,27 +278,32 @@ class ProtocolHardeningTest extends AgentTestBase {
   }
 
   @Test
-  void anIdleConnectionIsClosedWithStatus2ButABusyOneIsNot() throws Exception {
-    startServer(new SpoaServerOptions().setConnectionIdleTimeout(1000));
+  void anIdleConnectionIsClosedWithStatus2ButABusyOneIsNot() {
+    long idleTimeout = 1000;
+    startServer(new SpoaServerOptions().setConnectionIdleTimeout(idleTimeout));
     handler("m", req -> Future.succeededFuture(List.of()));
-    SpopTestClient busy = readyClient();
+    SpopTestClient busy = readyClient(); // opened first: past the idle timeout by the time idle is closed
+    long idleSince = System.nanoTime();
     SpopTestClient idle = readyClient();
-    for (int i = 0; i < 20; i++) { // 2 s of traffic, a NOTIFY every 100 ms: far apart from 1 s even on a busy machine
-      busy.notify(i, 1, SpoaMessage.of("m")).await();
-      Thread.sleep(100);
+    Future<Frame> idleEnd = idle.nextFrame();
+    long streamId = 0;
+    while (!idleEnd.isComplete()) { // a NOTIFY every 100 ms, a tenth of the timeout, until idle's ends
+      busy.notify(streamId += 2, 1, SpoaMessage.of("m")).await();
+      vertx.timer(100).await();
     }
-    assertDisconnect(idle.nextFrame().await(), SpopStatus.TIMEOUT);
+    assertDisconnect(idleEnd.await(), SpopStatus.TIMEOUT);
+    assertTrue(System.nanoTime() - idleSince >= TimeUnit.MILLISECONDS.toNanos(idleTimeout), "not before the timeout");
     assertFalse(busy.closed().isComplete(), "traffic keeps a connection open");
-    busy.notify(99, 1, SpoaMessage.of("m")).await();
+    assertTrue(busy.notify(streamId + 2, 1, SpoaMessage.of("m")).await().actions().isEmpty(), "and serving");
   }
 
   @Test
-  void pastItsMaximumAgeAConnectionClosesRightAfterItsNextAck() throws Exception {
+  void pastItsMaximumAgeAConnectionClosesRightAfterItsNextAck() {
     startServer(new SpoaServerOptions().setMaxConnectionAge(200).setMaxConnectionAgeJitter(0));
     handler("m", req -> Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "x", 1))));
     SpopTestClient c = readyClient();
     c.notify(1, 1, SpoaMessage.of("m")).await();
-    Thread.sleep(300);
+    awaitConnectionTimers(200); // its age timer has fired
     assertFalse(c.closed().isComplete(), "an old but idle connection waits for its next ACK");
     assertEquals(1, c.notify(3, 1, SpoaMessage.of("m")).await().actions().size(), "the NOTIFY is answered");
     assertDisconnect(c.nextFrame().await(), SpopStatus.NORMAL);
@@ -323,10 +314,11 @@ class ProtocolHardeningTest extends AgentTestBase {
 
   @Test
   void theDrainFailsHealthChecksServesOpenConnectionsAndClosesThemAfterAnAck() {
-    startServer(new SpoaServerOptions());
+    startServer(new SpoaServerOptions().setHandlerTimeout(HANDLER_TIMEOUT_NOT_UNDER_TEST));
     handler("m", req -> vertx.timer(50).map(v -> List.of(Action.setVar(Scope.TXN, "x", 1))));
     SpopTestClient busy = readyClient();
     SpopTestClient quiet = readyClient();
+    long drainStart = System.nanoTime();
     Future<Void> drained = server.shutdown(1500, TimeUnit.MILLISECONDS);
 
     SpopTestClient check = client();
@@ -335,9 +327,11 @@ class ProtocolHardeningTest extends AgentTestBase {
     assertEquals(1, busy.notify(1, 1, SpoaMessage.of("m")).await().actions().size(), "still served");
     assertDisconnect(busy.nextFrame().await(), SpopStatus.NORMAL);
     busy.closed().await();
-    assertFalse(quiet.closed().isComplete(), "a quiet connection stays until its next ACK or the end");
 
-    assertDisconnect(quiet.nextFrame().await(), SpopStatus.NORMAL); // the drain time is up
+    // with no NOTIFY to answer, the quiet one goes once it has been quiet for drainIdleTimeout
+    assertDisconnect(quiet.nextFrame().await(), SpopStatus.NORMAL);
+    assertTrue(System.nanoTime() - drainStart >= TimeUnit.MILLISECONDS.toNanos(SpoaServerOptions.DEFAULT_DRAIN_IDLE_TIMEOUT),
+      "a quiet connection is not closed when the drain begins");
     int port = server.actualPort();
     drained.await();
     assertFails(SpopTestClient.connect(vertx, port, "127.0.0.1")); // the listener is closed
@@ -345,43 +339,49 @@ class ProtocolHardeningTest extends AgentTestBase {
 
   // ---- async ----
 
-  @Test
-  void withAsyncAnAckWhoseConnectionClosedGoesOutOnAnotherOfTheEngine() {
-    startServer(new SpoaServerOptions().setAsync(true));
+  private static final List<Action> LATE = List.of(Action.setVar(Scope.SESS, "late", 1));
+
+  /** The first connection's AGENT-HELLO, and the future of the late ACK on the second one. */
+  private record HandOver(KvFrame firstHello, SpopTestClient second, Future<AckFrame> lateAckOnSecond) {
+  }
+
+  /**
+   * Two connections of one engine, both offering async. A NOTIFY on the first is answered only once
+   * the server has seen the first close, so its ACK has no connection of its own to go to.
+   */
+  private HandOver answerOnceItsConnectionClosed() {
     Promise<List<Action>> held = Promise.promise();
     handler("held", req -> held.future());
     String engine = UUID.randomUUID().toString();
     SpopTestClient first = client();
-    KvFrame hello = first.hello(helloEntries("pipelining,async", 16380, engine)).await();
-    assertTrue(hello.get("capabilities").asString().contains("async"));
+    KvFrame firstHello = first.hello(helloEntries("pipelining,async", 16380, engine)).await();
     SpopTestClient second = client();
     second.hello(helloEntries("pipelining,async", 16380, engine)).await();
-
     first.send(NotifyFrame.of(11, 2, SpoaMessage.of("held"))).await();
     Future<AckFrame> onSecond = second.expectAck(11, 2);
     first.close().await();
-    vertx.timer(100).onSuccess(v -> held.complete(List.of(Action.setVar(Scope.SESS, "late", 1))));
-    assertEquals(List.of(Action.setVar(Scope.SESS, "late", 1)), onSecond.await().actions());
+    Await.until(() -> metrics.closed.get() == 1, "the server saw the first connection close");
+    held.complete(LATE);
+    return new HandOver(firstHello, second, onSecond);
   }
 
   @Test
-  void withoutAsyncNoOtherConnectionGetsTheAck() throws Exception {
+  void withAsyncAnAckWhoseConnectionClosedGoesOutOnAnotherOfTheEngine() {
+    startServer(new SpoaServerOptions().setAsync(true));
+    HandOver h = answerOnceItsConnectionClosed();
+    assertTrue(h.firstHello().get("capabilities").asString().contains("async"));
+    assertEquals(LATE, h.lateAckOnSecond().await().actions());
+  }
+
+  @Test
+  void withoutAsyncNoOtherConnectionGetsTheAck() {
     startServer(new SpoaServerOptions()); // async off by default
-    Promise<List<Action>> held = Promise.promise();
-    handler("held", req -> held.future());
-    String engine = UUID.randomUUID().toString();
-    SpopTestClient first = client();
-    assertFalse(first.hello(helloEntries("pipelining,async", 16380, engine)).await()
-      .get("capabilities").asString().contains("async"));
-    SpopTestClient second = client();
-    second.hello(helloEntries("pipelining,async", 16380, engine)).await();
-    first.send(NotifyFrame.of(11, 2, SpoaMessage.of("held"))).await();
-    Future<AckFrame> onSecond = second.expectAck(11, 2);
-    first.close().await();
-    held.complete(List.of(Action.setVar(Scope.SESS, "late", 1)));
-    Thread.sleep(300);
-    assertFalse(onSecond.isComplete());
-    assertTrue(second.notify(1, 1).await().actions().isEmpty(), "the second connection works");
+    HandOver h = answerOnceItsConnectionClosed();
+    assertFalse(h.firstHello().get("capabilities").asString().contains("async"));
+    Await.until(() -> metrics.notifies.get() == 1, "the late answer is ready");
+    // one NOTIFY round trip on the second connection: an ACK handed over to it would arrive first
+    assertTrue(h.second().notify(1, 1).await().actions().isEmpty(), "the second connection works");
+    assertFalse(h.lateAckOnSecond().isComplete(), "no ACK handed over without async");
   }
 
   // ---- unix socket ----

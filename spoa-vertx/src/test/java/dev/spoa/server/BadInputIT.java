@@ -1,5 +1,6 @@
 package dev.spoa.server;
 
+import dev.spoa.Await;
 import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.metrics.MicrometerSpoaMetrics;
 import dev.spoa.protocol.AckFrame;
@@ -39,7 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -51,7 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * connection, and that nothing is left behind: connections opened == closed, the connection and
  * in-flight gauges back to 0.
  */
-class BadInputTest {
+class BadInputIT {
 
   private Vertx vertx;
   private SimpleMeterRegistry registry;
@@ -109,13 +109,13 @@ class BadInputTest {
   }
 
   /** The agent still serves a new connection, and once every client is gone nothing is left. */
-  private void assertServesAndNothingLeftBehind() throws InterruptedException {
+  private void assertServesAndNothingLeftBehind() {
     SpopTestClient fresh = readyClient();
     assertEquals(List.of(Action.setVar(Scope.TXN, "ok", 1)), fresh.notify(1, 1, SpoaMessage.of("m")).await().actions(),
       "a new connection is served");
     clients.forEach(c -> c.close().await());
     clients.clear();
-    awaitCondition(() -> gauge("spoa.connections.active") == 0 && opened() == closed(),
+    Await.until(() -> gauge("spoa.connections.active") == 0 && opened() == closed(),
       () -> "connections: active " + gauge("spoa.connections.active") + ", opened " + opened() + ", closed " + closed());
     assertEquals(0, gauge("spoa.notify.in.flight"), "in-flight NOTIFYs");
   }
@@ -130,17 +130,6 @@ class BadInputTest {
 
   private double closed() {
     return registry.get("spoa.connections").tag("outcome", "closed").counter().count();
-  }
-
-  /** Polls (at most 10 s) for something the event loops finish asynchronously. */
-  private static void awaitCondition(Supplier<Boolean> condition, Supplier<String> state) throws InterruptedException {
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (!condition.get()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not reached within 10 s: " + state.get());
-      }
-      Thread.sleep(10);
-    }
   }
 
   private static Buffer hex(String hex) {
@@ -353,7 +342,7 @@ class BadInputTest {
         assertTrue(f.succeeded(), () -> "connect or close failed: " + f.cause());
       }
     }
-    awaitCondition(() -> opened() >= burst, () -> "accepted " + opened() + " of " + burst);
+    Await.until(() -> opened() >= burst, () -> "accepted " + opened() + " of " + burst);
     assertServesAndNothingLeftBehind();
     net.close().await();
   }

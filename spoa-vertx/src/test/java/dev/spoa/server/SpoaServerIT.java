@@ -1,7 +1,7 @@
 package dev.spoa.server;
 
+import dev.spoa.Await;
 import dev.spoa.handler.SpoaHandlerVerticle;
-import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.metrics.FallbackReason;
 import dev.spoa.protocol.AckFrame;
 import dev.spoa.protocol.Action;
@@ -21,10 +21,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -40,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The server against the test client: handshake, dispatch, pipelining, fallbacks and protocol errors. */
-class SpoaServerTest extends AgentTestBase {
+class SpoaServerIT extends AgentTestBase {
   private static SpoaMessage ipMessage(String ip) throws Exception {
     return SpoaMessage.of("check-client-ip", Arg.of("ip", TypedValue.ofAddress(InetAddress.getByName(ip))));
   }
@@ -101,7 +98,7 @@ class SpoaServerTest extends AgentTestBase {
 
   @Test
   void pipelinedNotifiesAreAckedInCompletionOrder() throws Exception {
-    startServer();
+    startServer(new SpoaServerOptions().setHandlerTimeout(HANDLER_TIMEOUT_NOT_UNDER_TEST));
     // The handler answers after the delay given in the "delay" argument.
     handler("slow", req -> {
       long delay = req.arg("delay").asLong();
@@ -126,7 +123,7 @@ class SpoaServerTest extends AgentTestBase {
 
   @Test
   void messagesOfOneNotifyGoToTheirOwnHandlersAndMergeInOrder() throws Exception {
-    startServer();
+    startServer(new SpoaServerOptions().setHandlerTimeout(HANDLER_TIMEOUT_NOT_UNDER_TEST));
     handler("first", req -> Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "a", 1))));
     handler("second", req -> vertx.timer(50).map(v -> List.of(Action.setVar(Scope.TXN, "b", 2),
       Action.unsetVar(Scope.TXN, "c"))));
@@ -147,7 +144,7 @@ class SpoaServerTest extends AgentTestBase {
 
   @Test
   void failingThrowingAndSilentHandlersStillYieldAnAck() throws Exception {
-    startServer(new SpoaServerOptions().setHandlerTimeout(200));
+    startServer(new SpoaServerOptions().setHandlerTimeout(HANDLER_TIMEOUT_NOT_UNDER_TEST).setHandlerTimeout("silent", 200));
     handler("fails", req -> Future.failedFuture(new IllegalStateException("boom")));
     handler("throws", req -> {
       throw new IllegalArgumentException("bang");
@@ -167,7 +164,7 @@ class SpoaServerTest extends AgentTestBase {
 
   @Test
   void workerVerticleHandlersServeBlockingCode() throws Exception {
-    startServer();
+    startServer(new SpoaServerOptions().setHandlerTimeout(HANDLER_TIMEOUT_NOT_UNDER_TEST));
     List<String> threads = new CopyOnWriteArrayList<>();
     vertx.deployVerticle(SpoaHandlerVerticle.of("check-client-ip", req -> {
       threads.add(Thread.currentThread().getName());
@@ -190,59 +187,49 @@ class SpoaServerTest extends AgentTestBase {
     assertTrue(threads.stream().allMatch(t -> t.startsWith("vert.x-worker-thread")), threads::toString);
   }
 
-  @Test
-  void inFlightNotifiesPerConnectionAreCapped() throws Exception {
-    startServer(new SpoaServerOptions().setMaxInFlightPerConnection(2));
-    List<Promise<List<Action>>> held = new CopyOnWriteArrayList<>();
-    handler("held", req -> {
-      Promise<List<Action>> p = Promise.promise();
-      held.add(p);
-      return p.future();
-    });
-    SpopTestClient c = readyClient();
+  /**
+   * Sends {@code count} NOTIFYs of "held" in one write, so that a server ignoring its cap would
+   * read them all at once; waits until {@code cap} of them are held, then releases them one at a
+   * time as they reach the handler. Each release lets exactly one more in: the handler then never
+   * holds more than {@code cap} at once ({@link HeldRequests#mostAtOnce()}).
+   */
+  private static void sendAllThenReleaseOneByOne(SpopTestClient c, HeldRequests held, int count, int cap) {
     List<Future<AckFrame>> acks = new ArrayList<>();
-    for (int i = 1; i <= 5; i++) {
-      acks.add(c.notify(i, 1, SpoaMessage.of("held")));
+    Buffer oneWrite = Buffer.buffer();
+    for (int i = 1; i <= count; i++) {
+      acks.add(c.expectAck(i, 1));
+      oneWrite.appendBuffer(FrameEncoder.encode(NotifyFrame.of(i, 1, SpoaMessage.of("held"))));
     }
-    Thread.sleep(200);
-    assertEquals(2, held.size(), "the server stops reading at the cap");
-    // Release one at a time: each ACK lets one more NOTIFY in.
-    for (int released = 0; released < 5; released++) {
-      long deadline = System.currentTimeMillis() + 5000;
-      while (held.size() <= released && System.currentTimeMillis() < deadline) {
-        Thread.sleep(5);
-      }
-      held.get(released).complete(List.of());
+    c.write(oneWrite).await();
+    Await.until(() -> held.count() >= cap, () -> held.count() + " NOTIFYs in the handler, expected " + cap);
+    for (int released = 0; released < count; released++) {
+      int waitingFor = released + 1;
+      Await.until(() -> held.count() >= waitingFor, () -> held.count() + " NOTIFYs reached the handler");
+      held.release(released, List.of());
     }
     for (Future<AckFrame> f : acks) {
       f.await();
     }
-    assertEquals(5, held.size());
+    assertEquals(count, held.count());
   }
 
   @Test
-  void withoutPipeliningOneNotifyIsInFlight() throws Exception {
+  void inFlightNotifiesPerConnectionAreCapped() {
+    startServer(new SpoaServerOptions().setMaxInFlightPerConnection(2));
+    HeldRequests held = holdRequests("held");
+    SpopTestClient c = readyClient();
+    sendAllThenReleaseOneByOne(c, held, 5, 2);
+    assertEquals(2, held.mostAtOnce(), "the server reads up to the cap, then stops until an ACK");
+  }
+
+  @Test
+  void withoutPipeliningOneNotifyIsInFlight() {
     startServer();
-    List<Promise<List<Action>>> held = new CopyOnWriteArrayList<>();
-    handler("held", req -> {
-      Promise<List<Action>> p = Promise.promise();
-      held.add(p);
-      return p.future();
-    });
+    HeldRequests held = holdRequests("held");
     SpopTestClient c = client();
     assertEquals("fragmentation", c.hello("async", 16380).await().get("capabilities").asString());
-    Future<AckFrame> a1 = c.notify(1, 1, SpoaMessage.of("held"));
-    Future<AckFrame> a2 = c.notify(2, 1, SpoaMessage.of("held"));
-    Thread.sleep(150);
-    assertEquals(1, held.size());
-    held.get(0).complete(List.of());
-    a1.await();
-    long deadline = System.currentTimeMillis() + 5000;
-    while (held.size() < 2 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(5);
-    }
-    held.get(1).complete(List.of());
-    a2.await();
+    sendAllThenReleaseOneByOne(c, held, 2, 1);
+    assertEquals(1, held.mostAtOnce(), "the second NOTIFY is read only after the first one's ACK");
   }
 
   @Test
@@ -369,12 +356,13 @@ class SpoaServerTest extends AgentTestBase {
   @Test
   void shutdownAnswersInFlightNotifiesThenDisconnects() {
     startServer();
-    Promise<List<Action>> held = Promise.promise();
-    handler("held", req -> held.future());
+    HeldRequests held = holdRequests("held");
     SpopTestClient c = readyClient();
     Future<AckFrame> ack = c.notify(1, 1, SpoaMessage.of("held"));
-    Future<Void> shutdown = vertx.timer(100).compose(v -> server.shutdown(5, TimeUnit.SECONDS));
-    vertx.timer(300).onSuccess(v -> held.complete(List.of(Action.setVar(Scope.TXN, "done", true))));
+    Await.until(() -> held.count() == 1, "the NOTIFY in the handler");
+    Future<Void> shutdown = server.shutdown(5, TimeUnit.SECONDS);
+    // answered only once the shutdown has begun: the NOTIFY is in flight during it
+    held.release(0, List.of(Action.setVar(Scope.TXN, "done", true)));
     assertEquals(1, ack.await().actions().size(), "the in-flight NOTIFY is answered");
     assertDisconnect(c.nextKvFrame().await(), SpopStatus.NORMAL);
     c.closed().await();
@@ -405,10 +393,7 @@ class SpoaServerTest extends AgentTestBase {
     assertEquals(200, calls.get());
     assertEquals(200, metrics.notifies.get());
     conns.forEach(conn -> conn.close().await());
-    long deadline = System.currentTimeMillis() + 5000;
-    while (metrics.closed.get() < 10 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(10);
-    }
+    Await.until(() -> metrics.closed.get() == 10, () -> "closes counted: " + metrics.closed.get());
     assertEquals(metrics.opened.get(), metrics.closed.get(), "every connection is accounted for");
   }
 }

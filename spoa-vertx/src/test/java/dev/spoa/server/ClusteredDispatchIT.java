@@ -50,7 +50,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ClusteredDispatchTest {
+class ClusteredDispatchIT {
 
   private static final String MESSAGE = "score";
   private static final Action NO_HANDLER_FALLBACK = Action.setVar(Scope.TXN, "spoa_fallback",

@@ -1,5 +1,6 @@
 package dev.spoa.admin;
 
+import dev.spoa.Await;
 import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.metrics.MicrometerSpoaMetrics;
 import dev.spoa.protocol.Action;
@@ -31,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Traffic through a server with Micrometer metrics, then the admin port's scrape, health and readiness. */
-class SpoaAdminServerTest {
+class SpoaAdminServerIT {
 
   private Vertx vertx;
   private PrometheusMeterRegistry registry;
@@ -87,6 +88,9 @@ class SpoaAdminServerTest {
     bad.write(Buffer.buffer("GET / HTTP/1.1\r\n\r\n")).await(); // an HTTP probe on the SPOP port
     bad.nextFrame().await();
     bad.closed().await();
+    // the server counts a close on its own event loop, not necessarily before the client sees it
+    Await.until(() -> registry.get("spoa.connections").tag("outcome", "closed").counter().count() == 2,
+      "the server counted the health check's and the probe's connections closed");
 
     String scrape = get("/metrics").body();
     assertEquals(11, sample(scrape, "spoa_frames_received_total{type=\"notify\"}"));

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The test client itself, against a plain socket: the ids of each personality and how it closes. */
-class SpopTestClientTest {
+class SpopTestClientIT {
 
   private Vertx vertx;
   private ServerSocket listener;
