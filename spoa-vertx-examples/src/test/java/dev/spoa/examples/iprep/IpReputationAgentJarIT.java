@@ -1,5 +1,6 @@
 package dev.spoa.examples.iprep;
 
+import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.Arg;
@@ -12,6 +13,8 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.net.URI;
@@ -23,13 +26,17 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The packaged jar, run as users run it: port from the environment or a system property, SIGTERM to stop. */
+/**
+ * The packaged jar, run as users run it: port from the environment or a system property, SIGTERM to
+ * stop, behind each HAProxy version with the shipped conf/ files.
+ */
 class IpReputationAgentJarIT {
 
   private Vertx vertx;
@@ -123,6 +130,30 @@ class IpReputationAgentJarIT {
     assertEquals(FrameType.AGENT_DISCONNECT, client.nextFrame().await().type(), "graceful shutdown says goodbye");
     assertTrue(agent.waitFor(15, TimeUnit.SECONDS), "the agent exits after SIGTERM");
     assertTrue(readLog().contains("listening on 127.0.0.1:" + port), readLog());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void behindHaproxyEveryResponseCarriesTheScoreAndTheCheckPasses(HaproxyBinary binary) throws Exception {
+    int port = HaproxyProcess.freePort();
+    int web = HaproxyProcess.freePort();
+    startAgent(port, List.of(), String.valueOf(port)).close().await(); // listening: HAProxy may come
+    String cfg = HaproxyProcess.confHaproxyCfg(binary, web, port).replace("check inter 2s", "check inter 200ms");
+    try (HaproxyProcess haproxy = HaproxyProcess.start(binary, cfg, web, "spoe-iprep.conf", HaproxyProcess.confSpoe())) {
+      assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10)),
+        haproxy.log());
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web + "/"))
+        .timeout(Duration.ofSeconds(10)).build();
+      for (int i = 0; i < 50; i++) {
+        HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals(Optional.of("20"), r.headers().firstValue("Ip_score"), () -> "request scored; HAProxy log:\n"
+          + haproxy.log() + "\nagent log:\n" + readLog());
+      }
+      assertTrue(admin("/metrics").body().contains("spoa_frames_received_total{type=\"notify\"} 50.0"),
+        "the jar's own meters saw the 50 NOTIFYs");
+    }
   }
 
   @Test
