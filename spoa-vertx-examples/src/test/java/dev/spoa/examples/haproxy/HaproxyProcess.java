@@ -306,13 +306,16 @@ public final class HaproxyProcess implements AutoCloseable {
 
   /**
    * Waits until a health check of the server ended with {@code checkStatus} (e.g. "L7OK") and its
-   * state is {@code status} (e.g. "UP"); returns the last "status/check_status" seen.
+   * state is {@code status} (e.g. "UP"); returns the last "status/check_status" seen (without the
+   * "* " HAProxy puts before the last result while the next check runs).
    */
   public String awaitCheck(String backend, String server, String status, String checkStatus, Duration timeout)
     throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      String seen = serverStat(backend, server, "status") + "/" + serverStat(backend, server, "check_status");
+      // "* L7OK": a check is under way and the last one ended L7OK
+      String seen = serverStat(backend, server, "status") + "/"
+        + serverStat(backend, server, "check_status").replaceFirst("^\\* ", "");
       if (seen.equals(status + "/" + checkStatus) || System.nanoTime() > deadline) {
         return seen;
       }

@@ -1,11 +1,11 @@
 package dev.spoa.examples.protocol;
 
+import dev.spoa.examples.haproxy.CountingMetrics;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.examples.iprep.IpReputationHandler;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.handler.SpoaRequest;
-import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.FrameDecoder;
 import dev.spoa.protocol.FrameType;
@@ -33,9 +33,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,34 +47,7 @@ class HaproxyVersionDifferencesIT {
   private Vertx vertx;
   private HaproxyProcess haproxy;
   private final List<SpoaRequest> requests = new CopyOnWriteArrayList<>();
-  private final Counting metrics = new Counting();
-
-  static final class Counting implements SpoaMetrics {
-    final AtomicInteger received = new AtomicInteger();
-    final AtomicInteger opened = new AtomicInteger();
-    final AtomicInteger closed = new AtomicInteger();
-    final Map<Integer, AtomicInteger> disconnectsReceived = new ConcurrentHashMap<>();
-
-    @Override
-    public void notifyReceived() {
-      received.incrementAndGet();
-    }
-
-    @Override
-    public void connectionOpened() {
-      opened.incrementAndGet();
-    }
-
-    @Override
-    public void connectionClosed() {
-      closed.incrementAndGet();
-    }
-
-    @Override
-    public void disconnectReceived(int statusCode) {
-      disconnectsReceived.computeIfAbsent(statusCode, k -> new AtomicInteger()).incrementAndGet();
-    }
-  }
+  private final CountingMetrics metrics = new CountingMetrics();
 
   @BeforeEach
   void setUp() {
@@ -202,7 +173,7 @@ class HaproxyVersionDifferencesIT {
       assertEquals(Optional.empty(), r.headers().firstValue("Spoe_error"));
     }
     Thread.sleep(300); // a NOTIFY would have arrived before the response; this covers the metric's update
-    assertEquals(0, metrics.received.get(), "no NOTIFY");
+    assertEquals(0, metrics.notifiesReceived.get(), "no NOTIFY");
   }
 
   /**
@@ -221,13 +192,13 @@ class HaproxyVersionDifferencesIT {
       "    timeout server 1s\n    default-server pool-purge-delay 1m\n");
     assertEquals(Optional.of("20"), get(http(), web).headers().firstValue("Ip_score"), haproxy::log);
     Thread.sleep(3_000);
-    assertEquals(1, metrics.opened.get(), "one agent connection");
+    assertEquals(1, metrics.connections.get(), "one agent connection");
     if (binary.spopMode()) {
-      assertEquals(0, metrics.closed.get(), "still open three times timeout server later");
+      assertEquals(0, metrics.connectionsClosed.get(), "still open three times timeout server later");
       assertEquals(Map.of(), Map.copyOf(metrics.disconnectsReceived));
     } else {
-      assertEquals(1, metrics.closed.get(), "closed at timeout idle");
-      assertEquals(1, metrics.disconnectsReceived.getOrDefault(2, new AtomicInteger()).get(),
+      assertEquals(1, metrics.connectionsClosed.get(), "closed at timeout idle");
+      assertEquals(1, metrics.received(2),
         "HAPROXY-DISCONNECT 2: " + metrics.disconnectsReceived);
     }
   }

@@ -1,10 +1,11 @@
 package dev.spoa.examples.transport;
 
+import dev.spoa.examples.haproxy.CountingMetrics;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
+import dev.spoa.examples.haproxy.IpScores;
 import dev.spoa.examples.iprep.IpReputationHandler;
 import dev.spoa.handler.SpoaHandlerVerticle;
-import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.server.SpoaServerVerticle;
 import io.vertx.core.Context;
@@ -18,25 +19,16 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.StandardProtocolFamily;
-import java.net.URI;
 import java.net.UnixDomainSocketAddress;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.stream.Stream;
 
@@ -62,27 +54,14 @@ class SharedListenerHaproxyIT {
   private HaproxyProcess haproxy;
   private final InstanceMetrics metrics = new InstanceMetrics();
 
-  /** Which server instance (its event-loop context) accepted each connection, and the answered NOTIFYs. */
-  static final class InstanceMetrics implements SpoaMetrics {
+  /** Also which server instance (its event-loop context) accepted each connection. */
+  static final class InstanceMetrics extends CountingMetrics {
     final Set<Context> accepting = ConcurrentHashMap.newKeySet();
-    final AtomicInteger connections = new AtomicInteger();
-    final AtomicInteger notifies = new AtomicInteger();
-    final AtomicInteger healthChecks = new AtomicInteger();
 
     @Override
     public void connectionOpened() {
       accepting.add(Vertx.currentContext()); // called on the accepting instance's event loop
-      connections.incrementAndGet();
-    }
-
-    @Override
-    public void notifyCompleted(long nanos) {
-      notifies.incrementAndGet();
-    }
-
-    @Override
-    public void healthCheck() {
-      healthChecks.incrementAndGet();
+      super.connectionOpened();
     }
   }
 
@@ -135,7 +114,7 @@ class SharedListenerHaproxyIT {
     assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10)),
       haproxy.log());
 
-    List<Optional<String>> scores = scores(webPort, 4, 800);
+    List<Optional<String>> scores = IpScores.fetch(webPort, 4, 800);
     assertEquals(800, scores.stream().filter(s -> s.equals(Optional.of("20"))).count(),
       "every response has Ip_score: 20; HAProxy log:\n" + haproxy.log());
 
@@ -146,8 +125,8 @@ class SharedListenerHaproxyIT {
     }
     assertEquals(INSTANCES, metrics.accepting.size(), "every instance accepted connections; "
       + metrics.connections.get() + " connections");
-    assertEquals("UP/L7OK", haproxy.serverStat("spoe-iprep", "agent1", "status") + "/"
-      + haproxy.serverStat("spoe-iprep", "agent1", "check_status"), "still UP after the load");
+    assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ZERO),
+      "still UP after the load, the last check passed");
     assertTrue(metrics.healthChecks.get() >= 1 && metrics.notifies.get() >= 800,
       "checks " + metrics.healthChecks.get() + ", NOTIFYs " + metrics.notifies.get());
   }
@@ -159,36 +138,5 @@ class SharedListenerHaproxyIT {
     }
     assertTrue(Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(socket, LinkOption.NOFOLLOW_LINKS),
       "a stale socket file is left behind");
-  }
-
-  /** {@code total} requests from {@code threads} keep-alive clients; their Ip_score headers. */
-  private static List<Optional<String>> scores(int webPort, int threads, int total) throws Exception {
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/"))
-      .timeout(Duration.ofSeconds(10)).build();
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      List<Future<List<Optional<String>>>> parts = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int n = total / threads;
-        parts.add(pool.submit(() -> {
-          List<Optional<String>> scores = new ArrayList<>();
-          for (int i = 0; i < n; i++) {
-            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), r::body);
-            scores.add(r.headers().firstValue("Ip_score"));
-          }
-          return scores;
-        }));
-      }
-      List<Optional<String>> all = new ArrayList<>();
-      for (Future<List<Optional<String>>> part : parts) {
-        all.addAll(part.get());
-      }
-      return all;
-    } finally {
-      pool.shutdownNow();
-    }
   }
 }
