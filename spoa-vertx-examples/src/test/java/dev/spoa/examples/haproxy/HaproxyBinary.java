@@ -145,12 +145,6 @@ public record HaproxyBinary(String version, Path executable) {
     return matching.stream();
   }
 
-  /** The version to use where one is enough (the newest configured). */
-  public static HaproxyBinary newest() {
-    List<HaproxyBinary> all = versions();
-    return all.get(all.size() - 1);
-  }
-
   private static Optional<List<String>> configuredList() {
     String list = System.getProperty(PROPERTY);
     if (list == null || list.isBlank()) {
