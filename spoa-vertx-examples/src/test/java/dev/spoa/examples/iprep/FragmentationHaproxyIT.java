@@ -91,7 +91,6 @@ class FragmentationHaproxyIT {
    */
   private void startHaproxy(HaproxyBinary binary, String processingTimeout) throws IOException {
     String cfg = HaproxyProcess.confHaproxyCfg(binary, webPort, agentPort)
-      .replace("    option spop-check\n", "    option spop-check\n    timeout check 3s\n")
       .replace("check inter 2s", "check inter 500ms fall 3 rise 1")
       .replaceFirst("(?m)^(    http-after-response set-header Ip_score .*)$",
         "$1\n    http-after-response set-header X-Ua-Len %[var(txn.iprep.ua_len)] if { var(txn.iprep.ua_len) -m found }"
