@@ -1,15 +1,16 @@
 package dev.spoa.examples.cluster;
 
+import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The clustered deployment as separate processes: HAProxy 2.6 -> a front agent JVM (server only) ->
+ * The clustered deployment as separate processes, on every HAProxy version: HAProxy -> a front agent JVM (server only) ->
  * handler JVMs (handlers only), joined by Hazelcast on loopback. Under continuous HTTP load one
  * handler JVM is killed (SIGKILL by pid): requests keep succeeding, only those caught on the dead
  * node get the fallback (an ACK without actions), then all answers come from the survivor; a third
@@ -70,9 +71,10 @@ class HandlerNodeFailoverIT {
     }
   }
 
-  @Test
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
-  void killingAHandlerNodeMovesTrafficToTheSurvivorAndANewNodeTakesItsShare() throws Exception {
+  void killingAHandlerNodeMovesTrafficToTheSurvivorAndANewNodeTakesItsShare(HaproxyBinary binary) throws Exception {
     int web = HaproxyProcess.freePort();
     int spoa = HaproxyProcess.freePort();
     // Hazelcast ports below the ephemeral range (32768+): no outgoing connection can take one first
@@ -97,10 +99,9 @@ class HandlerNodeFailoverIT {
     h2.awaitLog("registered cluster-wide", 60);
     front.awaitLog("Members {size:3", 30);
 
-    String cfg = HaproxyProcess.iprepLoadConfig(web, List.of("Node"),
+    String cfg = HaproxyProcess.iprepLoadConfig(binary, web, List.of("Node"),
       "server front 127.0.0.1:" + spoa + " check inter 500ms");
-    String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"));
-    haproxy = HaproxyProcess.start(cfg, web, "spoe-iprep.conf", spoe);
+    haproxy = HaproxyProcess.start(binary, cfg, web, "spoe-iprep.conf", HaproxyProcess.confSpoe());
     assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "front", "UP", "L7OK", Duration.ofSeconds(10)));
 
     // Continuous load; each answer is counted in the phase current when it arrives.

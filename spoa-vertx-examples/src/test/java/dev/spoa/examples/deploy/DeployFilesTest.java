@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * No Docker engine or Kubernetes runs here, so deploy/ is checked statically: every file parses,
  * ports and paths agree with conf/ and the build, probes use the admin port, the dashboard queries
- * only documented metrics, and the compose HAProxy configuration passes {@code haproxy -c}.
+ * only documented metrics. (IpReputationHaproxyConfigIT runs {@code haproxy -c} on the compose
+ * HAProxy configuration.)
  */
 class DeployFilesTest {
 
@@ -131,22 +131,5 @@ class DeployFilesTest {
       }
     }
     assertTrue(checked >= 8, "the dashboard has queries: " + checked);
-  }
-
-  @Test
-  void theComposeHaproxyConfigurationIsValid() throws Exception {
-    Path bin = HaproxyProcess.binary();
-    Path dir = Files.createTempDirectory("deploy-haproxy");
-    Files.writeString(dir.resolve("spoe-iprep.conf"), read("deploy/haproxy/spoe-iprep.conf"));
-    // the compose service name does not resolve here: check the same file with a local address
-    Files.writeString(dir.resolve("haproxy.cfg"), read("deploy/haproxy/haproxy.cfg")
-      .replace("agent:12345", "127.0.0.1:12345")
-      .replace("/usr/local/etc/haproxy/spoe-iprep.conf", dir.resolve("spoe-iprep.conf").toString()));
-    Process p = new ProcessBuilder(bin.toString(), "-c", "-f", dir.resolve("haproxy.cfg").toString())
-      .redirectErrorStream(true).start();
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    String out = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.exitValue(), out);
-    assertTrue(out.contains("Configuration file is valid"), out);
   }
 }

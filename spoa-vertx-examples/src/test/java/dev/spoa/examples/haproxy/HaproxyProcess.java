@@ -168,8 +168,11 @@ public final class HaproxyProcess implements AutoCloseable {
 
   /**
    * conf/haproxy.cfg as a test runs it: its own web and agent ports, an admin socket, the SPOE file
-   * at {@code @DIR@/spoe-iprep.conf} (write {@link #confSpoe()} there) and {@code binary}'s backend
-   * mode. Tests change more with {@code replace}; each checks that its replacement took.
+   * at {@code @DIR@/spoe-iprep.conf} (write {@link #confSpoe()} there), {@code binary}'s backend
+   * mode and {@code timeout check 3s}. The check timeout defaults to {@code inter}, and tests that
+   * check every 200 ms saw a loaded machine (parallel builds, cold JIT) answer the first HELLO
+   * later than that: the agent went DOWN and requests failed with SPOE error 2. Tests change
+   * more with {@code replace}; each checks that its replacement took.
    */
   public static String confHaproxyCfg(HaproxyBinary binary, int webPort, int agentPort) throws IOException {
     String cfg = Files.readString(confDir().resolve("haproxy.cfg"));
@@ -178,9 +181,10 @@ public final class HaproxyProcess implements AutoCloseable {
       .replace("127.0.0.1:8000", "127.0.0.1:" + webPort)
       .replace("127.0.0.1:12345", "127.0.0.1:" + agentPort)
       .replace("config conf/spoe-iprep.conf", "config @DIR@/spoe-iprep.conf")
-      .replace("    mode tcp\n", "    mode " + binary.backendMode() + "\n");
+      .replace("    mode tcp\n", "    mode " + binary.backendMode() + "\n")
+      .replace("    option spop-check\n", "    option spop-check\n    timeout check 3s\n");
     for (String expected : List.of("stats socket @STATS_SOCKET@", "127.0.0.1:" + webPort, "127.0.0.1:" + agentPort,
-      "config @DIR@/spoe-iprep.conf", "    mode " + binary.backendMode() + "\n")) {
+      "config @DIR@/spoe-iprep.conf", "    mode " + binary.backendMode() + "\n", "timeout check 3s")) {
       if (!test.contains(expected)) {
         throw new IllegalStateException("conf/haproxy.cfg changed: '" + expected.strip() + "' not set in\n" + cfg);
       }
@@ -306,13 +310,16 @@ public final class HaproxyProcess implements AutoCloseable {
 
   /**
    * Waits until a health check of the server ended with {@code checkStatus} (e.g. "L7OK") and its
-   * state is {@code status} (e.g. "UP"); returns the last "status/check_status" seen.
+   * state is {@code status} (e.g. "UP"); returns the last "status/check_status" seen (without the
+   * "* " HAProxy puts before the last result while the next check runs).
    */
   public String awaitCheck(String backend, String server, String status, String checkStatus, Duration timeout)
     throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      String seen = serverStat(backend, server, "status") + "/" + serverStat(backend, server, "check_status");
+      // "* L7OK": a check is under way and the last one ended L7OK
+      String seen = serverStat(backend, server, "status") + "/"
+        + serverStat(backend, server, "check_status").replaceFirst("^\\* ", "");
       if (seen.equals(status + "/" + checkStatus) || System.nanoTime() > deadline) {
         return seen;
       }

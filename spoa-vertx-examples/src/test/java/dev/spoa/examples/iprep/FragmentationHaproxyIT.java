@@ -1,9 +1,9 @@
 package dev.spoa.examples.iprep;
 
+import dev.spoa.examples.haproxy.CountingMetrics;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.handler.SpoaHandlerVerticle;
-import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.Arg;
 import dev.spoa.protocol.Scope;
@@ -27,10 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,51 +47,6 @@ class FragmentationHaproxyIT {
   private int agentPort;
   private int webPort;
   private HaproxyProcess haproxy;
-
-  static final class CountingMetrics implements SpoaMetrics {
-    final AtomicInteger notifies = new AtomicInteger();
-    final AtomicInteger reassembled = new AtomicInteger();
-    final AtomicInteger fragments = new AtomicInteger();
-    final AtomicInteger connections = new AtomicInteger();
-    final Map<Integer, AtomicInteger> disconnectsSent = new ConcurrentHashMap<>();
-    final Map<Integer, AtomicInteger> disconnectsReceived = new ConcurrentHashMap<>();
-
-    @Override
-    public void notifyCompleted(long nanos) {
-      notifies.incrementAndGet();
-    }
-
-    @Override
-    public void notifyReassembled(int fragments) {
-      reassembled.incrementAndGet();
-      this.fragments.addAndGet(fragments);
-    }
-
-    @Override
-    public void connectionOpened() {
-      connections.incrementAndGet();
-    }
-
-    @Override
-    public void disconnectSent(int statusCode) {
-      disconnectsSent.computeIfAbsent(statusCode, k -> new AtomicInteger()).incrementAndGet();
-    }
-
-    @Override
-    public void disconnectReceived(int statusCode) {
-      disconnectsReceived.computeIfAbsent(statusCode, k -> new AtomicInteger()).incrementAndGet();
-    }
-
-    int sent(int status) {
-      AtomicInteger n = disconnectsSent.get(status);
-      return n == null ? 0 : n.get();
-    }
-
-    int received(int status) {
-      AtomicInteger n = disconnectsReceived.get(status);
-      return n == null ? 0 : n.get();
-    }
-  }
 
   static Stream<HaproxyBinary> fragmentingVersions() {
     return HaproxyBinary.versions(HaproxyBinary::fragmentation);
@@ -138,7 +91,6 @@ class FragmentationHaproxyIT {
    */
   private void startHaproxy(HaproxyBinary binary, String processingTimeout) throws IOException {
     String cfg = HaproxyProcess.confHaproxyCfg(binary, webPort, agentPort)
-      .replace("    option spop-check\n", "    option spop-check\n    timeout check 3s\n")
       .replace("check inter 2s", "check inter 500ms fall 3 rise 1")
       .replaceFirst("(?m)^(    http-after-response set-header Ip_score .*)$",
         "$1\n    http-after-response set-header X-Ua-Len %[var(txn.iprep.ua_len)] if { var(txn.iprep.ua_len) -m found }"
@@ -151,15 +103,6 @@ class FragmentationHaproxyIT {
     assertTrue(spoe.contains("max-frame-size 256") && spoe.contains("ua=req.hdr(user-agent)")
       && spoe.contains("timeout processing " + processingTimeout), spoe);
     haproxy = HaproxyProcess.start(binary, cfg, webPort, "spoe-iprep.conf", spoe);
-  }
-
-  /** The counter once it reached {@code n}, or after 2 s: metrics are recorded just after the ACK is written. */
-  private static int awaitAtLeast(AtomicInteger counter, int n) throws InterruptedException {
-    long deadline = System.nanoTime() + 2_000_000_000L;
-    while (counter.get() < n && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    return counter.get();
   }
 
   /** An ASCII User-Agent of exactly {@code length} bytes. */
@@ -228,7 +171,7 @@ class FragmentationHaproxyIT {
     assertEquals(List.of(), mismatches, "every response carries its User-Agent's length; HAProxy log:\n" + haproxy.log());
     assertEquals(total, metrics.reassembled.get(), "every NOTIFY came in fragments");
     assertTrue(metrics.fragments.get() >= 3 * total, "at least 3 frames each: " + metrics.fragments.get());
-    assertEquals(total, awaitAtLeast(metrics.notifies, total));
+    assertEquals(total, CountingMetrics.awaitAtLeast(metrics.notifies, total));
 
     // a short User-Agent fits one frame: not fragmented
     assertEquals(Optional.of("40"), uaLen(http, 40));
@@ -273,7 +216,7 @@ class FragmentationHaproxyIT {
 
     // a message that fits one frame still gets through, and the agent stays UP
     assertEquals(Optional.of("40"), uaLen(http, 40));
-    assertEquals(1, awaitAtLeast(metrics.notifies, 1));
+    assertEquals(1, CountingMetrics.awaitAtLeast(metrics.notifies, 1));
     assertEquals("UP", haproxy.serverStat("spoe-iprep", "agent1", "status"));
   }
 
@@ -298,7 +241,7 @@ class FragmentationHaproxyIT {
         + haproxy.log());
     }
     assertEquals(Optional.of("40"), uaLen(http, 40), "a message that fits one frame still gets through");
-    assertEquals(1, awaitAtLeast(metrics.notifies, 1), "only that one NOTIFY arrived");
+    assertEquals(1, CountingMetrics.awaitAtLeast(metrics.notifies, 1), "only that one NOTIFY arrived");
     assertEquals(0, metrics.reassembled.get(), "no fragment ever arrived");
     assertEquals(Map.of(), metrics.disconnectsReceived, "HAProxy closed nothing with a DISCONNECT");
     assertEquals(Map.of(), metrics.disconnectsSent);

@@ -1,8 +1,8 @@
 package dev.spoa.examples.iprep;
 
+import dev.spoa.examples.haproxy.CountingMetrics;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
-import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.SpoaServerOptions;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,39 +34,6 @@ class HaproxyReloadIT {
   private Vertx vertx;
   private final List<HaproxyProcess> haproxies = new ArrayList<>();
 
-  static final class Counting implements SpoaMetrics {
-    final AtomicInteger opened = new AtomicInteger();
-    final AtomicInteger refused = new AtomicInteger();
-    final AtomicInteger received = new AtomicInteger();
-    final AtomicInteger completed = new AtomicInteger();
-    final Map<Integer, AtomicInteger> disconnectsSent = new ConcurrentHashMap<>();
-
-    @Override
-    public void connectionOpened() {
-      opened.incrementAndGet();
-    }
-
-    @Override
-    public void connectionRefused() {
-      refused.incrementAndGet();
-    }
-
-    @Override
-    public void notifyReceived() {
-      received.incrementAndGet();
-    }
-
-    @Override
-    public void notifyCompleted(long nanos) {
-      completed.incrementAndGet();
-    }
-
-    @Override
-    public void disconnectSent(int statusCode) {
-      disconnectsSent.computeIfAbsent(statusCode, k -> new AtomicInteger()).incrementAndGet();
-    }
-  }
-
   @AfterEach
   void tearDown() {
     haproxies.forEach(HaproxyProcess::close);
@@ -80,7 +46,7 @@ class HaproxyReloadIT {
   @MethodSource(HaproxyBinary.ALL)
   void reloadsUnderLoadKeepEveryVerdict(HaproxyBinary binary) throws Exception {
     vertx = Vertx.vertx();
-    Counting metrics = new Counting();
+    CountingMetrics metrics = new CountingMetrics();
     int agentPort = HaproxyProcess.freePort();
     int web = HaproxyProcess.freePort();
     IpReputationAgent.deploy(vertx, new SpoaServerOptions().setPort(agentPort), metrics).await();
@@ -128,14 +94,14 @@ class HaproxyReloadIT {
       }
     }
     long deadline = System.currentTimeMillis() + 5000;
-    while (metrics.completed.get() < metrics.received.get() && System.currentTimeMillis() < deadline) {
+    while (metrics.notifies.get() < metrics.notifiesReceived.get() && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
     }
     System.out.printf("reloads under load: %d reloads, %d agent connections opened, %d requests with a verdict,"
-        + " %d without, %d HTTP errors%n", reloads, metrics.opened.get(), scored.get(), unscored.get(), httpErrors.get());
-    assertEquals(0, metrics.refused.get(), "the agent accepted every connection of the bursts");
-    assertTrue(metrics.opened.get() > reloads, "each HAProxy process opened its own connections");
-    assertEquals(metrics.received.get(), metrics.completed.get(), "every NOTIFY answered");
+        + " %d without, %d HTTP errors%n", reloads, metrics.connections.get(), scored.get(), unscored.get(), httpErrors.get());
+    assertEquals(0, metrics.connectionsRefused.get(), "the agent accepted every connection of the bursts");
+    assertTrue(metrics.connections.get() > reloads, "each HAProxy process opened its own connections");
+    assertEquals(metrics.notifiesReceived.get(), metrics.notifies.get(), "every NOTIFY answered");
     assertEquals(Map.of(), nonZero(metrics.disconnectsSent), "no protocol error on any connection");
     assertEquals(0, unscored.get(), "no request lost its verdict");
     assertTrue(scored.get() > 500, "load ran: " + scored.get());

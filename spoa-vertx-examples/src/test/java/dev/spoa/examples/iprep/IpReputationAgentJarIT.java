@@ -1,5 +1,6 @@
 package dev.spoa.examples.iprep;
 
+import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.Arg;
@@ -12,6 +13,8 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.net.URI;
@@ -23,13 +26,18 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The packaged jar, run as users run it: port from the environment or a system property, SIGTERM to stop. */
+/**
+ * The packaged jar, run as users run it: port from the environment or a system property, SIGTERM to
+ * stop, behind each HAProxy version with the shipped conf/ files.
+ */
 class IpReputationAgentJarIT {
 
   private Vertx vertx;
@@ -58,7 +66,12 @@ class IpReputationAgentJarIT {
   }
 
   private SpopTestClient startAgent(int port, List<String> jvmArgs, String envPort, List<String> args) throws Exception {
-    agent = launch(jvmArgs, envPort, args);
+    return startAgent(port, jvmArgs, envPort, args, Map.of());
+  }
+
+  private SpopTestClient startAgent(int port, List<String> jvmArgs, String envPort, List<String> args,
+                                    Map<String, String> env) throws Exception {
+    agent = launch(jvmArgs, envPort, args, env);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
       try {
@@ -71,6 +84,11 @@ class IpReputationAgentJarIT {
   }
 
   private Process launch(List<String> jvmArgs, String envPort, List<String> args) throws IOException {
+    return launch(jvmArgs, envPort, args, Map.of());
+  }
+
+  private Process launch(List<String> jvmArgs, String envPort, List<String> args, Map<String, String> env)
+    throws IOException {
     Path jar = Path.of("target", "ip-reputation-agent.jar").toAbsolutePath();
     assertTrue(Files.isRegularFile(jar), "run after 'package': " + jar);
     List<String> cmd = new java.util.ArrayList<>();
@@ -83,6 +101,7 @@ class IpReputationAgentJarIT {
     if (envPort != null) {
       pb.environment().put("SPOA_PORT", envPort);
     }
+    pb.environment().putAll(env);
     metricsPort = HaproxyProcess.freePort();
     pb.environment().put("SPOA_METRICS_PORT", String.valueOf(metricsPort));
     return pb.start();
@@ -125,6 +144,30 @@ class IpReputationAgentJarIT {
     assertTrue(readLog().contains("listening on 127.0.0.1:" + port), readLog());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void behindHaproxyEveryResponseCarriesTheScoreAndTheCheckPasses(HaproxyBinary binary) throws Exception {
+    int port = HaproxyProcess.freePort();
+    int web = HaproxyProcess.freePort();
+    startAgent(port, List.of(), String.valueOf(port)).close().await(); // listening: HAProxy may come
+    String cfg = HaproxyProcess.confHaproxyCfg(binary, web, port).replace("check inter 2s", "check inter 200ms");
+    try (HaproxyProcess haproxy = HaproxyProcess.start(binary, cfg, web, "spoe-iprep.conf", HaproxyProcess.confSpoe())) {
+      assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10)),
+        haproxy.log());
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web + "/"))
+        .timeout(Duration.ofSeconds(10)).build();
+      for (int i = 0; i < 50; i++) {
+        HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals(Optional.of("20"), r.headers().firstValue("Ip_score"), () -> "request scored; HAProxy log:\n"
+          + haproxy.log() + "\nagent log:\n" + readLog());
+      }
+      assertTrue(admin("/metrics").body().contains("spoa_frames_received_total{type=\"notify\"} 50.0"),
+        "the jar's own meters saw the 50 NOTIFYs");
+    }
+  }
+
   @Test
   void theConfigurationFileAppliesAndChangesLive() throws Exception {
     int port = HaproxyProcess.freePort();
@@ -159,6 +202,15 @@ class IpReputationAgentJarIT {
     assertTrue(out.contains("unknown key 'spoa.maxFramSize', did you mean 'maxFrameSize'?"), out);
     assertTrue(out.contains("metrics.port: expected an integer, got 'notaport'"), out);
     assertFalse(out.contains("\tat "), "no stack trace for a user mistake: " + out);
+  }
+
+  /** SPOA_HAPROXY_VERSIONS and the like set up this repository's HAProxy tests; an agent started beside them ignores them. */
+  @Test
+  void theHaproxyTestToolingSettingsAreNoAgentSettings() throws Exception {
+    int port = HaproxyProcess.freePort();
+    SpopTestClient client = startAgent(port, List.of("-Dspoa.haproxy.versions=3.2"), String.valueOf(port), List.of(),
+      Map.of("SPOA_HAPROXY_VERSIONS", "2.6,3.0,3.2", "SPOA_HAPROXY_CACHE", "/nonexistent"));
+    assertEquals(FrameType.AGENT_HELLO, client.healthCheck().await().type());
   }
 
   @Test

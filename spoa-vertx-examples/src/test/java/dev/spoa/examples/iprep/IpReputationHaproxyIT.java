@@ -3,6 +3,7 @@ package dev.spoa.examples.iprep;
 import dev.spoa.examples.haproxy.CountingMetrics;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
+import dev.spoa.examples.haproxy.IpScores;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.server.SpoaServerOptions;
@@ -15,17 +16,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -78,33 +71,7 @@ class IpReputationHaproxyIT {
 
   /** Sends {@code total} requests from {@code threads} keep-alive clients; returns the Ip_score headers. */
   private List<Optional<String>> requests(int threads, int total) throws Exception {
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/"))
-      .timeout(Duration.ofSeconds(10)).build();
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      List<Future<List<Optional<String>>>> parts = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int n = total / threads + (t < total % threads ? 1 : 0);
-        parts.add(pool.submit(() -> {
-          List<Optional<String>> scores = new ArrayList<>();
-          for (int i = 0; i < n; i++) {
-            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), r::body);
-            scores.add(r.headers().firstValue("Ip_score"));
-          }
-          return scores;
-        }));
-      }
-      List<Optional<String>> all = new ArrayList<>();
-      for (Future<List<Optional<String>>> part : parts) {
-        all.addAll(part.get());
-      }
-      return all;
-    } finally {
-      pool.shutdownNow();
-    }
+    return IpScores.fetch(webPort, threads, total);
   }
 
   static Stream<Arguments> versionsWithAndWithoutPipelining() {
