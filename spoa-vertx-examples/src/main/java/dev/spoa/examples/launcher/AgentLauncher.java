@@ -273,18 +273,9 @@ public final class AgentLauncher {
     });
   }
 
-  /**
-   * Variables and properties of the repository's HAProxy test tooling (scripts/haproxy-version, the
-   * end-to-end tests): in the agent's SPOA_ / spoa. namespace, but no agent settings. Agents that the
-   * tests start inherit them, and the configuration would refuse them as unknown keys.
-   */
-  static final List<String> TOOLING_ENV = List.of("SPOA_HAPROXY_VERSIONS", "SPOA_HAPROXY_CACHE");
-  static final List<String> TOOLING_PROPS = List.of("spoa.haproxy.versions");
-
   private static Map<String, String> filteredEnv() {
     Map<String, String> env = new HashMap<>(System.getenv());
     AgentSettings.KEYS.forEach(k -> env.remove("SPOA_" + k.toUpperCase(Locale.ROOT).replace('-', '_')));
-    TOOLING_ENV.forEach(env::remove);
     return env;
   }
 
@@ -292,7 +283,6 @@ public final class AgentLauncher {
     Properties props = new Properties();
     props.putAll(System.getProperties());
     AgentSettings.KEYS.forEach(k -> props.remove("spoa." + k));
-    TOOLING_PROPS.forEach(props::remove);
     return props;
   }
 

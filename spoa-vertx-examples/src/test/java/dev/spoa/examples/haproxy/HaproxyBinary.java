@@ -19,8 +19,8 @@ import java.util.stream.Stream;
 /**
  * One HAProxy executable the end-to-end tests run against, with what its version means for SPOE.
  *
- * <p>Which versions: the comma list in system property {@code spoa.haproxy.versions} or env
- * {@code SPOA_HAPROXY_VERSIONS} (e.g. {@code 2.6,3.0,3.2}), each provided by
+ * <p>Which versions: the comma list in system property {@code haproxy.versions} or env
+ * {@code HAPROXY_VERSIONS} (e.g. {@code 2.6,3.0,3.2}), each provided by
  * {@code scripts/haproxy-version} (which downloads a missing one). Without a list: every version
  * this machine already has, nothing downloaded. None at all skips the tests, except in CI
  * ({@code CI=true}), where they must run and fail instead.
@@ -36,8 +36,8 @@ public record HaproxyBinary(String version, Path executable) {
   /** {@code @MethodSource(HaproxyBinary.ALL)}: a parameterized test on every version. */
   public static final String ALL = "dev.spoa.examples.haproxy.HaproxyBinary#versions";
 
-  static final String PROPERTY = "spoa.haproxy.versions";
-  static final String ENV = "SPOA_HAPROXY_VERSIONS";
+  static final String PROPERTY = "haproxy.versions";
+  static final String ENV = "HAPROXY_VERSIONS";
 
   private static final Pattern VERSION_LINE = Pattern.compile("HAProxy version (\\d+)\\.(\\d+)\\.");
 
@@ -171,7 +171,7 @@ public record HaproxyBinary(String version, Path executable) {
   private static List<HaproxyBinary> installed() {
     List<Path> candidates = new ArrayList<>();
     systemHaproxy().ifPresent(candidates::add);
-    String cacheEnv = System.getenv("SPOA_HAPROXY_CACHE");
+    String cacheEnv = System.getenv("HAPROXY_VERSIONS_CACHE");
     Path cache = cacheEnv != null && !cacheEnv.isBlank() ? Path.of(cacheEnv)
       : Path.of(System.getProperty("user.home"), ".cache", "spoa-vertx", "haproxy");
     for (String v : KNOWN) {

@@ -26,7 +26,6 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -66,12 +65,7 @@ class IpReputationAgentJarIT {
   }
 
   private SpopTestClient startAgent(int port, List<String> jvmArgs, String envPort, List<String> args) throws Exception {
-    return startAgent(port, jvmArgs, envPort, args, Map.of());
-  }
-
-  private SpopTestClient startAgent(int port, List<String> jvmArgs, String envPort, List<String> args,
-                                    Map<String, String> env) throws Exception {
-    agent = launch(jvmArgs, envPort, args, env);
+    agent = launch(jvmArgs, envPort, args);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
       try {
@@ -84,11 +78,6 @@ class IpReputationAgentJarIT {
   }
 
   private Process launch(List<String> jvmArgs, String envPort, List<String> args) throws IOException {
-    return launch(jvmArgs, envPort, args, Map.of());
-  }
-
-  private Process launch(List<String> jvmArgs, String envPort, List<String> args, Map<String, String> env)
-    throws IOException {
     Path jar = Path.of("target", "ip-reputation-agent.jar").toAbsolutePath();
     assertTrue(Files.isRegularFile(jar), "run after 'package': " + jar);
     List<String> cmd = new java.util.ArrayList<>();
@@ -101,7 +90,6 @@ class IpReputationAgentJarIT {
     if (envPort != null) {
       pb.environment().put("SPOA_PORT", envPort);
     }
-    pb.environment().putAll(env);
     metricsPort = HaproxyProcess.freePort();
     pb.environment().put("SPOA_METRICS_PORT", String.valueOf(metricsPort));
     return pb.start();
@@ -202,15 +190,6 @@ class IpReputationAgentJarIT {
     assertTrue(out.contains("unknown key 'spoa.maxFramSize', did you mean 'maxFrameSize'?"), out);
     assertTrue(out.contains("metrics.port: expected an integer, got 'notaport'"), out);
     assertFalse(out.contains("\tat "), "no stack trace for a user mistake: " + out);
-  }
-
-  /** SPOA_HAPROXY_VERSIONS and the like set up this repository's HAProxy tests; an agent started beside them ignores them. */
-  @Test
-  void theHaproxyTestToolingSettingsAreNoAgentSettings() throws Exception {
-    int port = HaproxyProcess.freePort();
-    SpopTestClient client = startAgent(port, List.of("-Dspoa.haproxy.versions=3.2"), String.valueOf(port), List.of(),
-      Map.of("SPOA_HAPROXY_VERSIONS", "2.6,3.0,3.2", "SPOA_HAPROXY_CACHE", "/nonexistent"));
-    assertEquals(FrameType.AGENT_HELLO, client.healthCheck().await().type());
   }
 
   @Test
