@@ -141,7 +141,15 @@ public final class NotifyDispatcher {
         return call.answer.future();
       }
     }
-    return eventBus.<Object>request(route.address(), req, route.delivery()).transform(ar -> {
+    Future<Message<Object>> replied;
+    try {
+      replied = eventBus.request(route.address(), req, route.delivery());
+    } catch (RuntimeException e) {
+      // Vert.x 5.0.7 can throw here when the connection to a handler node fails as the request is
+      // written (OutboundConnection completes a promise twice); the NOTIFY still gets its ACK
+      return fallback(current, req, FallbackReason.ERROR, "the event bus failed to send the request: " + e);
+    }
+    return replied.transform(ar -> {
       if (ar.succeeded()) {
         Message<Object> reply = ar.result();
         if (reply.body() instanceof SpoaReply r) {

@@ -156,7 +156,7 @@ public final class HaproxyConfigGenerator {
       line(sb, "timeout server " + HaproxyTime.format(idleTimeout(spec) + SERVER_OVER_IDLE) + "    # above the SPOE timeout idle");
     } else {
       line(sb, "timeout connect " + HaproxyTime.format(CONNECT_TIMEOUT));
-      line(sb, "timeout server " + HaproxyTime.format(idleTimeout(spec)) + "    # idle pooled connections close here, before the agent's idle timeout");
+      line(sb, "timeout server " + HaproxyTime.format(idleTimeout(spec)) + "    # required; 3.2 does not close idle pooled connections at it");
     }
     line(sb, "option spop-check");
     line(sb, "server agent1 " + spec.serverAddress() + " check inter 2s");

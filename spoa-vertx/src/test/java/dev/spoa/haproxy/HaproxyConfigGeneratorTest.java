@@ -100,7 +100,7 @@ class HaproxyConfigGeneratorTest {
     assertTrue(backend.contains("mode spop"), backend::toString);
     assertFalse(backend.contains("mode tcp"), backend::toString);
     assertTrue(backend.contains("option spop-check"), backend::toString);
-    // idle pooled connections close at timeout server, below the agent's 60 s idle timeout
+    // timeout server is the idle value (HAProxy 3.2 keeps idle pooled connections past it; the agent closes them)
     assertTrue(backend.contains("timeout server 30s"), backend::toString);
     assertTrue(backend.contains("server agent1 unix@/run/spoa/stats.sock check inter 2s"), backend::toString);
   }
