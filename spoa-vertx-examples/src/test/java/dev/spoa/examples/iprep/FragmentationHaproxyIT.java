@@ -3,6 +3,7 @@ package dev.spoa.examples.iprep;
 import dev.spoa.examples.haproxy.CountingMetrics;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
+import dev.spoa.examples.haproxy.HaproxyTestBase;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.Arg;
@@ -10,8 +11,6 @@ import dev.spoa.protocol.Scope;
 import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.server.SpoaServerVerticle;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -40,13 +39,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * several hundred bytes, the message arrives as NOTIFY(FIN=0) + UNSET... + UNSET(FIN=1), which the
  * agent reassembles when it announced {@code fragmentation}. 3.1+ never fragments.
  */
-class FragmentationHaproxyIT {
+class FragmentationHaproxyIT extends HaproxyTestBase {
 
-  private Vertx vertx;
   private final CountingMetrics metrics = new CountingMetrics();
   private int agentPort;
   private int webPort;
-  private HaproxyProcess haproxy;
 
   static Stream<HaproxyBinary> fragmentingVersions() {
     return HaproxyBinary.versions(HaproxyBinary::fragmentation);
@@ -57,18 +54,9 @@ class FragmentationHaproxyIT {
   }
 
   @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
+  void choosePorts() {
     agentPort = HaproxyProcess.freePort();
     webPort = HaproxyProcess.freePort();
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (haproxy != null) {
-      haproxy.close();
-    }
-    vertx.close().await();
   }
 
   /** Sets txn ua_len to the byte length of argument {@code ua} (the User-Agent). */

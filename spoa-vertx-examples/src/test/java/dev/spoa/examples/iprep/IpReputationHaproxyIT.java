@@ -3,13 +3,12 @@ package dev.spoa.examples.iprep;
 import dev.spoa.examples.haproxy.CountingMetrics;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
+import dev.spoa.examples.haproxy.HaproxyTestBase;
 import dev.spoa.examples.haproxy.IpScores;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.server.SpoaServerVerticle;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,27 +28,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The ip-reputation agent behind the real HAProxy, on every version of {@link HaproxyBinary#versions()},
  * configured from the files in {@code conf/} (ports, paths and the backend mode rewritten for the test).
  */
-class IpReputationHaproxyIT {
+class IpReputationHaproxyIT extends HaproxyTestBase {
 
-  private Vertx vertx;
   private final CountingMetrics metrics = new CountingMetrics();
   private int agentPort;
   private int webPort;
-  private HaproxyProcess haproxy;
 
   @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
+  void choosePorts() {
     agentPort = HaproxyProcess.freePort();
     webPort = HaproxyProcess.freePort();
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (haproxy != null) {
-      haproxy.close();
-    }
-    vertx.close().await();
   }
 
   private SpoaServerOptions agentOptions() {

@@ -3,6 +3,7 @@ package dev.spoa.examples.protocol;
 import dev.spoa.examples.haproxy.CountingMetrics;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
+import dev.spoa.examples.haproxy.HaproxyTestBase;
 import dev.spoa.examples.iprep.IpReputationHandler;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.handler.SpoaRequest;
@@ -14,10 +15,7 @@ import dev.spoa.protocol.Scope;
 import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.server.SpoaServerVerticle;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -42,25 +40,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * What differs between HAProxy 2.6-3.0 (the SPOE applet) and 3.1+ (the SPOP multiplexer), seen by
  * the agent, on every tested version. docs/protocol.md's version table names these tests.
  */
-class HaproxyVersionDifferencesIT {
+class HaproxyVersionDifferencesIT extends HaproxyTestBase {
 
-  private Vertx vertx;
-  private HaproxyProcess haproxy;
   private final List<SpoaRequest> requests = new CopyOnWriteArrayList<>();
   private final CountingMetrics metrics = new CountingMetrics();
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (haproxy != null) {
-      haproxy.close();
-    }
-    vertx.close().await();
-  }
 
   /** HAProxy from conf/ with the agent server on {@code agentPort} ({@code checks}: quick spop-checks, else none). */
   private int startHaproxy(HaproxyBinary binary, int agentPort, String spoe, boolean checks, String backendLines)

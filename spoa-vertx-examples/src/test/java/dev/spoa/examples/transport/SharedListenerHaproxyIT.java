@@ -3,6 +3,7 @@ package dev.spoa.examples.transport;
 import dev.spoa.examples.haproxy.CountingMetrics;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
+import dev.spoa.examples.haproxy.HaproxyTestBase;
 import dev.spoa.examples.haproxy.IpScores;
 import dev.spoa.examples.iprep.IpReputationHandler;
 import dev.spoa.handler.SpoaHandlerVerticle;
@@ -11,8 +12,6 @@ import dev.spoa.server.SpoaServerVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -41,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * version: on TCP, on a unix socket, and on a unix socket whose path still holds the file a
  * {@code kill -9}ed agent left behind. Every request must get its score and the checks pass.
  */
-class SharedListenerHaproxyIT {
+class SharedListenerHaproxyIT extends HaproxyTestBase {
 
   private static final int INSTANCES = 4;
 
@@ -50,8 +49,6 @@ class SharedListenerHaproxyIT {
   @TempDir
   Path tmp;
 
-  private Vertx vertx;
-  private HaproxyProcess haproxy;
   private final InstanceMetrics metrics = new InstanceMetrics();
 
   /** Also which server instance (its event-loop context) accepted each connection. */
@@ -68,19 +65,6 @@ class SharedListenerHaproxyIT {
   static Stream<Arguments> versionsAndListeners() {
     return HaproxyBinary.versions(v -> true)
       .flatMap(v -> Stream.of(Listener.values()).map(l -> Arguments.of(v, l)));
-  }
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (haproxy != null) {
-      haproxy.close();
-    }
-    vertx.close().await();
   }
 
   @ParameterizedTest(name = "{0}, {1}")
