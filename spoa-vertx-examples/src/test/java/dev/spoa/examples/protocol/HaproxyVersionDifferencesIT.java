@@ -139,7 +139,7 @@ class HaproxyVersionDifferencesIT extends HaproxyTestBase {
    * When every message of an event is filtered out by its ACL no NOTIFY is sent, on each tested
    * version. (Early 3.1/3.2 releases sent one with no message; HAProxy fixed that in "BUG/MINOR:
    * spoe: Properly detect and skip empty NOTIFY frames", backported to 3.1. The agent answers such a
-   * NOTIFY with an empty ACK: ConformanceTest#anEmptyNotifyGetsAnEmptyAck.)
+   * NOTIFY with an empty ACK: ConformanceIT#anEmptyNotifyGetsAnEmptyAck.)
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource(HaproxyBinary.ALL)
