@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HealthCheckTallyTest {
 
+  private static final long SECOND = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
   @Test
   void noHostCheckedMeansNothingToWaitFor() {
     HealthCheckTally tally = new HealthCheckTally();
@@ -63,5 +65,51 @@ class HealthCheckTallyTest {
     tally.answered("h");
     tally.drainStarted();
     assertTrue(tally.downEverywhere(0));
+  }
+
+  @Test
+  void aHostWhoseChecksStoppedIsNotWaitedForAfterThreeOfItsIntervals() {
+    long[] now = {0};
+    HealthCheckTally tally = new HealthCheckTally(() -> now[0]);
+    for (int i = 0; i < 3; i++) { // checks every 2 s
+      tally.answered("h");
+      now[0] += 2 * SECOND;
+    }
+    tally.drainStarted();
+    tally.refused("h");
+    now[0] += 6 * SECOND; // 3 intervals: HAProxy may still be there (scheduling jitter)
+    assertFalse(tally.downEverywhere(3));
+    now[0] += 2 * SECOND; // past 3 intervals and the margin: that HAProxy is gone
+    assertTrue(tally.downEverywhere(3));
+  }
+
+  @Test
+  void aHostStillCheckingIsWaitedFor() {
+    long[] now = {0};
+    HealthCheckTally tally = new HealthCheckTally(() -> now[0]);
+    tally.answered("h");
+    now[0] += SECOND;
+    tally.answered("h");
+    tally.drainStarted();
+    for (int i = 0; i < 2; i++) {
+      now[0] += SECOND;
+      tally.refused("h");
+      assertFalse(tally.downEverywhere(3), "refused " + (i + 1));
+    }
+    now[0] += SECOND;
+    tally.refused("h");
+    assertTrue(tally.downEverywhere(3));
+  }
+
+  @Test
+  void aHostSeenCheckingOnceIsGoneAfterThreeOfHaproxysDefaultIntervals() {
+    long[] now = {0};
+    HealthCheckTally tally = new HealthCheckTally(() -> now[0]);
+    tally.answered("h");
+    tally.drainStarted();
+    now[0] += 7 * SECOND;
+    assertFalse(tally.downEverywhere(3));
+    now[0] += SECOND / 10;
+    assertTrue(tally.downEverywhere(3), "3 x inter 2s + 1 s without a check");
   }
 }
