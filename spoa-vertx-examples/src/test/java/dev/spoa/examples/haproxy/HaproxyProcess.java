@@ -1,6 +1,5 @@
 package dev.spoa.examples.haproxy;
 
-import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,21 +75,6 @@ public final class HaproxyProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /**
-   * The machine's own {@code haproxy} (PATH or /usr/sbin), or the test is skipped (outside CI) or
-   * fails (in CI). Tests that run on every version take {@link HaproxyBinary#versions()} instead.
-   */
-  public static Path binary() {
-    return HaproxyBinary.systemHaproxy().orElseGet(() -> {
-      String message = "haproxy is not installed: 'apt-get install haproxy' to run the end-to-end tests";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw new IllegalStateException(message + " (CI must run them)");
-      }
-      Assumptions.abort(message);
-      return null;
-    });
-  }
-
   /** A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after). */
   public static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -111,14 +95,6 @@ public final class HaproxyProcess implements AutoCloseable {
       throw new IllegalStateException("conf/haproxy.cfg not found above " + Path.of("").toAbsolutePath());
     }
     return p.resolve("conf");
-  }
-
-  /** {@link #start(HaproxyBinary, String, int, String...)} with the machine's own HAProxy. */
-  public static HaproxyProcess start(String haproxyCfg, int waitPort, String... extraFiles) throws IOException {
-    Path exe = binary();
-    String version = HaproxyBinary.reportedVersion(exe)
-      .orElseThrow(() -> new IllegalStateException(exe + " -v does not run"));
-    return start(new HaproxyBinary(version, exe), haproxyCfg, waitPort, extraFiles);
   }
 
   /**
@@ -207,16 +183,6 @@ public final class HaproxyProcess implements AutoCloseable {
    */
   public static String iprepLoadConfig(HaproxyBinary binary, int webPort, List<String> extraHeaders,
                                        String... serverLines) {
-    return iprepLoadConfig(binary.backendMode(), webPort, extraHeaders, serverLines);
-  }
-
-  /** {@link #iprepLoadConfig(HaproxyBinary, int, List, String...)} for HAProxy 2.6 to 3.0 ({@code mode tcp}). */
-  public static String iprepLoadConfig(int webPort, List<String> extraHeaders, String... serverLines) {
-    return iprepLoadConfig("tcp", webPort, extraHeaders, serverLines);
-  }
-
-  private static String iprepLoadConfig(String backendMode, int webPort, List<String> extraHeaders,
-                                        String... serverLines) {
     List<String> lines = new java.util.ArrayList<>(List.of(
       "global",
       "    stats socket @STATS_SOCKET@ mode 600 level admin",
@@ -237,7 +203,7 @@ public final class HaproxyProcess implements AutoCloseable {
     lines.add("    http-after-response set-header Spoe_error %[var(txn.iprep.error)] if { var(txn.iprep.error) -m found }");
     lines.addAll(List.of(
       "backend spoe-iprep",
-      "    mode " + backendMode,
+      "    mode " + binary.backendMode(),
       "    balance roundrobin",
       "    timeout connect 5s",
       "    timeout server 3m",

@@ -593,12 +593,12 @@ final class SpoaConnection {
         return;
       }
       long quietMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
-      long limit = server.options().getDrainIdleTimeout();
-      if (inFlight == 0 && partial == null && quietMillis >= limit) {
+      // drainIdleTimeout is at least 1 ms, so never IDLE_CHECK_OFF here
+      long next = nextIdleCheck(server.options().getDrainIdleTimeout(), quietMillis, inFlight > 0 || partial != null);
+      if (next == IDLE_EXPIRED) {
         disconnect(SpopStatus.NORMAL, "agent draining");
       } else {
-        // never below its own period: busy or mid-reassembly, look again a whole period later
-        armDrainIdleTimer(quietMillis < limit ? limit - quietMillis : limit);
+        armDrainIdleTimer(next);
       }
     });
   }
