@@ -58,9 +58,23 @@ public final class SpoaHandlers {
    */
   public static Future<MessageConsumer<SpoaRequest>> register(Vertx vertx, String addressPrefix, String messageName,
                                                               SpoaHandler handler) {
+    return register(vertx, vertx.eventBus().consumer(addressPrefix + messageName), handler);
+  }
+
+  /**
+   * Like {@link #register(Vertx, String, String, SpoaHandler)}, but the handler serves this Vert.x
+   * instance only: a clustered event bus does not offer it to other nodes.
+   */
+  public static Future<MessageConsumer<SpoaRequest>> registerLocal(Vertx vertx, String addressPrefix,
+                                                                   String messageName, SpoaHandler handler) {
+    return register(vertx, vertx.eventBus().localConsumer(addressPrefix + messageName), handler);
+  }
+
+  private static Future<MessageConsumer<SpoaRequest>> register(Vertx vertx, MessageConsumer<SpoaRequest> consumer,
+                                                               SpoaHandler handler) {
     SpoaCodecs.register(vertx);
-    String address = addressPrefix + messageName;
-    MessageConsumer<SpoaRequest> consumer = vertx.eventBus().consumer(address, msg -> invoke(handler, msg));
+    String address = consumer.address();
+    consumer.handler(msg -> invoke(handler, msg));
     // for servers with directDispatch: the same handler on the same context, without the event bus
     LocalHandlers.of(vertx).add(address, vertx.getOrCreateContext(), handler, consumer);
     return consumer.completion().map(consumer);

@@ -68,6 +68,8 @@ public class SpoaServerOptions extends NetServerOptions {
   public static final int DEFAULT_DRAIN_HEALTH_CHECKS = 3;
   /** Off: every message goes over the event bus (see {@link #setDirectDispatch(boolean)}). */
   public static final boolean DEFAULT_DIRECT_DISPATCH = false;
+  /** NOTIFYs the server sends through its own path before it listens (see {@link #setWarmUpNotifies(int)}). */
+  public static final int DEFAULT_WARM_UP_NOTIFIES = 5_000;
 
   private int maxFrameSize;
   private int maxInFlightPerConnection;
@@ -91,6 +93,7 @@ public class SpoaServerOptions extends NetServerOptions {
   private int drainHealthChecks;
   private boolean pipeliningBefore31;
   private boolean directDispatch;
+  private int warmUpNotifies;
   private Map<String, Long> handlerTimeouts;
   private String fallbackVariable;
   private String ackOverflowVariable;
@@ -128,6 +131,7 @@ public class SpoaServerOptions extends NetServerOptions {
     drainHealthChecks = other.drainHealthChecks;
     pipeliningBefore31 = other.pipeliningBefore31;
     directDispatch = other.directDispatch;
+    warmUpNotifies = other.warmUpNotifies;
     handlerTimeouts = new LinkedHashMap<>(other.handlerTimeouts);
     fallbackVariable = other.fallbackVariable;
     ackOverflowVariable = other.ackOverflowVariable;
@@ -171,6 +175,7 @@ public class SpoaServerOptions extends NetServerOptions {
     setDrainHealthChecks(intOr(json, "drainHealthChecks", drainHealthChecks));
     setPipeliningBefore31(boolOr(json, "pipeliningBefore31", pipeliningBefore31));
     setDirectDispatch(boolOr(json, "directDispatch", directDispatch));
+    setWarmUpNotifies(intOr(json, "warmUpNotifies", warmUpNotifies));
     JsonObject timeouts = json.getJsonObject("handlerTimeouts");
     if (timeouts != null) {
       for (String name : timeouts.fieldNames()) {
@@ -218,6 +223,7 @@ public class SpoaServerOptions extends NetServerOptions {
     drainHealthChecks = DEFAULT_DRAIN_HEALTH_CHECKS;
     pipeliningBefore31 = DEFAULT_PIPELINING_BEFORE_31;
     directDispatch = DEFAULT_DIRECT_DISPATCH;
+    warmUpNotifies = DEFAULT_WARM_UP_NOTIFIES;
     handlerTimeouts = new LinkedHashMap<>();
     fallbackVariable = null;
     ackOverflowVariable = null;
@@ -250,6 +256,7 @@ public class SpoaServerOptions extends NetServerOptions {
       .put("drainHealthChecks", drainHealthChecks)
       .put("pipeliningBefore31", pipeliningBefore31)
       .put("directDispatch", directDispatch)
+      .put("warmUpNotifies", warmUpNotifies)
       .put("handlerTimeouts", new JsonObject(new LinkedHashMap<>(handlerTimeouts)))
       .put("fallbackVariable", fallbackVariable)
       .put("ackOverflowVariable", ackOverflowVariable)
@@ -438,6 +445,26 @@ public class SpoaServerOptions extends NetServerOptions {
    */
   public SpoaServerOptions setDirectDispatch(boolean directDispatch) {
     this.directDispatch = directDispatch;
+    return this;
+  }
+
+  public int getWarmUpNotifies() {
+    return warmUpNotifies;
+  }
+
+  /**
+   * How many NOTIFYs the server sends through its own code (a private loopback listener, the codec,
+   * the dispatch, the ACK batching) before it listens for HAProxy, once per Vert.x instance; 0 turns
+   * this off. A JVM runs new code interpreted at first: without the warm-up, the first answers of a
+   * restarted agent on a busy host took 300-400 ms, health checks included, and a NOTIFY on a new
+   * connection could miss a {@code timeout processing} of 500 ms. The warm-up messages go to an
+   * internal handler: yours are not called and the server's metrics do not count them.
+   */
+  public SpoaServerOptions setWarmUpNotifies(int warmUpNotifies) {
+    if (warmUpNotifies < 0) {
+      throw new IllegalArgumentException("warmUpNotifies must not be negative, got " + warmUpNotifies);
+    }
+    this.warmUpNotifies = warmUpNotifies;
     return this;
   }
 

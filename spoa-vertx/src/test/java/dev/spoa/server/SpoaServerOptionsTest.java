@@ -97,6 +97,7 @@ class SpoaServerOptionsTest {
     setting("maxReassemblyBytes", 64L * 1024 * 1024, 1L << 20,
       SpoaServerOptions::setMaxReassemblyBytes, SpoaServerOptions::getMaxReassemblyBytes),
     setting("directDispatch", false, true, SpoaServerOptions::setDirectDispatch, SpoaServerOptions::isDirectDispatch),
+    setting("warmUpNotifies", 5_000, 0, SpoaServerOptions::setWarmUpNotifies, SpoaServerOptions::getWarmUpNotifies),
     setting("handlerTimeouts", Map.<String, Long>of(), Map.of("slow", 50L, "fast", 5L),
       (o, timeouts) -> timeouts.forEach(o::setHandlerTimeout), SpoaServerOptions::getHandlerTimeouts),
     setting("fallbackVariable", null, "txn.spoa_error",
@@ -327,6 +328,7 @@ class SpoaServerOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> o.setHandlerTimeout(-1));
     assertThrows(IllegalArgumentException.class, () -> o.setShutdownTimeout(-1));
     assertThrows(IllegalArgumentException.class, () -> o.setDrainHealthChecks(-1));
+    assertThrows(IllegalArgumentException.class, () -> o.setWarmUpNotifies(-1));
     assertThrows(NullPointerException.class, () -> o.setHandlerAddressPrefix(null));
     // a failed set leaves the previous value
     for (Setting<?> s : SETTINGS) {

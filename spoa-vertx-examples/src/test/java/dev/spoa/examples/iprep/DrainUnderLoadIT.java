@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * HAProxy version, with HAProxy's default check settings ({@code inter 2s fall 3 rise 2}) and with
  * fast ones. HAProxy 3.x keeps pooled idle connections and may open new ones until it has marked the
  * agent DOWN; the load keeps both happening throughout. The drain time each setting costs is printed
- * (docs/operations.md records it).
+ * (docs/protocol.md#drain records it).
  */
 class DrainUnderLoadIT {
 
@@ -127,7 +127,8 @@ class DrainUnderLoadIT {
       load.failures, sorted.get(0) / 1e3, sorted.get(sorted.size() / 2) / 1e3, sorted.get(sorted.size() - 1) / 1e3);
     assertEquals(RESTARTS, drainMillis.size());
     assertTrue(load.answered.get() / seconds >= 500, "at least 500 requests a second: " + load.answered.get() / seconds);
-    assertEquals(0, load.failed(), () -> "requests without the agent's verdict: " + load.failures + "\n" + haproxy.log());
+    assertEquals(0, load.failed(), () -> "requests without the agent's verdict: " + load.failures + "\n" + haproxy.log()
+      + "\nagent warnings:\n" + agentWarnings());
   }
 
   private Process startAgent(int port) throws Exception {
@@ -146,6 +147,17 @@ class DrainUnderLoadIT {
       Thread.sleep(50);
     }
     return p;
+  }
+
+  /** The WARN and ERROR lines of every agent run, to tell a late handler from a stalled process. */
+  private String agentWarnings() {
+    StringBuilder sb = new StringBuilder();
+    for (Path log : logs) {
+      sb.append(log.getFileName()).append('\n');
+      read(log).lines().filter(l -> l.contains("WARN") || l.contains("ERROR")).limit(20)
+        .forEach(l -> sb.append("  ").append(l).append('\n'));
+    }
+    return sb.toString();
   }
 
   private static String read(Path p) {

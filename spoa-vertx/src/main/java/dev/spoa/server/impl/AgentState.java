@@ -12,6 +12,7 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * What all SPOA servers of one Vert.x instance share, whatever event loop they run on: the counts
@@ -30,6 +31,8 @@ final class AgentState {
   private final Map<String, Set<SpoaConnection>> engines = new ConcurrentHashMap<>();
   /** Per unix-socket path: the stale-file check before the first bind of this Vert.x there. */
   private final Map<Path, Future<Void>> socketFileChecks = new ConcurrentHashMap<>();
+  /** The warm-up of this Vert.x instance: the JIT's work serves every server and event loop. */
+  private Future<Integer> warmUp;
 
   static AgentState of(Vertx vertx) {
     return STATES.computeIfAbsent(vertx, v -> new AgentState());
@@ -51,6 +54,17 @@ final class AgentState {
     }, false));
     check.onFailure(e -> socketFileChecks.remove(key, check));
     return check;
+  }
+
+  /**
+   * Runs {@code warmUp} for the first server of this Vert.x instance that asks; the others wait for
+   * the same one. Completes, on the first caller's context, with the NOTIFYs answered.
+   */
+  synchronized Future<Integer> warmUpOnce(Supplier<Future<Integer>> warmUp) {
+    if (this.warmUp == null) {
+      this.warmUp = warmUp.get();
+    }
+    return this.warmUp;
   }
 
   void addToEngine(String engineId, SpoaConnection connection) {

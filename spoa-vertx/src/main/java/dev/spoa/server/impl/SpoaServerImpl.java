@@ -85,15 +85,25 @@ public final class SpoaServerImpl implements SpoaServer {
     dispatcher = new NotifyDispatcher(vertx, options, metrics);
     netServer = vertx.createNetServer(options);
     netServer.connectHandler(this::accept);
+    SpoaServerOptions current = options;
+    Future<Void> ready = current.getWarmUpNotifies() == 0 ? Future.succeededFuture()
+      : onOurContext(shared.warmUpOnce(() -> WarmUp.run(vertx, current)).<Void>mapEmpty());
     if (!address.isDomainSocket()) {
-      return bind(address);
+      return ready.compose(v -> bind(address));
     }
-    // The check is shared by all servers on the path and completes on the first one's context; bind
-    // on our own, which is the event loop our connections get.
+    return ready.compose(v -> onOurContext(shared.checkSocketFileOnce(vertx, address.path())))
+      .compose(v -> bind(address));
+  }
+
+  /**
+   * {@code shared} (run once for all servers) completes on the first server's context; go on on our
+   * own, which is the event loop our connections get.
+   */
+  private Future<Void> onOurContext(Future<Void> shared) {
     Context context = vertx.getOrCreateContext();
-    Promise<Void> checked = Promise.promise();
-    shared.checkSocketFileOnce(vertx, address.path()).onComplete(ar -> context.runOnContext(v -> checked.handle(ar)));
-    return checked.future().compose(v -> bind(address));
+    Promise<Void> done = Promise.promise();
+    shared.onComplete(ar -> context.runOnContext(v -> done.handle(ar)));
+    return done.future();
   }
 
   private Future<SpoaServer> bind(SocketAddress address) {
