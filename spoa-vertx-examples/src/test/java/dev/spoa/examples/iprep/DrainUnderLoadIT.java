@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,6 +53,9 @@ class DrainUnderLoadIT {
   private static final int KEEP_ALIVE_CLIENTS = 4;
   private static final int CLOSE_CLIENTS = 2;
   private static final int RATE_PER_CLIENT = 125;
+
+  /** How long the check took that brought a restarted agent back: a cold agent is slow to answer. */
+  private static final Pattern UP_CHECK = Pattern.compile("is UP, reason: Layer7 check passed, code: 0, check duration: (\\d+)ms");
 
   private final Process[] agents = new Process[2];
   private final List<Path> logs = new ArrayList<>();
@@ -122,9 +126,10 @@ class DrainUnderLoadIT {
     double seconds = (System.nanoTime() - loadStart) / 1e9;
     List<Long> sorted = drainMillis.stream().sorted().toList();
     System.out.printf(Locale.ROOT, "drain under load: %s, %s: %d restarts, %d requests (%.0f/s), %d failed %s,"
-        + " drain seconds min %.1f median %.1f max %.1f%n",
+        + " drain seconds min %.1f median %.1f max %.1f, checks that marked an agent UP took %s ms%n",
       version, checks, drainMillis.size(), load.answered.get(), load.answered.get() / seconds, load.failed(),
-      load.failures, sorted.get(0) / 1e3, sorted.get(sorted.size() / 2) / 1e3, sorted.get(sorted.size() - 1) / 1e3);
+      load.failures, sorted.get(0) / 1e3, sorted.get(sorted.size() / 2) / 1e3, sorted.get(sorted.size() - 1) / 1e3,
+      UP_CHECK.matcher(haproxy.log()).results().map(m -> m.group(1)).toList());
     assertEquals(RESTARTS, drainMillis.size());
     assertTrue(load.answered.get() / seconds >= 500, "at least 500 requests a second: " + load.answered.get() / seconds);
     assertEquals(0, load.failed(), () -> "requests without the agent's verdict: " + load.failures + "\n" + haproxy.log()
