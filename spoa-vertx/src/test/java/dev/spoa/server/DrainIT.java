@@ -5,6 +5,7 @@ import dev.spoa.protocol.Action;
 import dev.spoa.protocol.Scope;
 import dev.spoa.protocol.SpoaMessage;
 import dev.spoa.protocol.SpopStatus;
+import dev.spoa.testing.HaproxyPersonality;
 import dev.spoa.testing.SpopTestClient;
 import io.vertx.core.Future;
 import org.junit.jupiter.api.Test;
@@ -46,14 +47,15 @@ class DrainIT extends AgentTestBase {
   void connectionsAreKeptUntilTheCheckingHaproxyHadThatManyChecksRefused() {
     startDrainableServer(3);
     assertEquals(dev.spoa.protocol.FrameType.AGENT_HELLO, client().healthCheck().await().type()); // HAProxy checks
-    SpopTestClient busy = readyClient();
+    // 3.x: a quiet connection of an agent marked DOWN is not picked again, so it closes once quiet
+    SpopTestClient busy = readyClient(HaproxyPersonality.HAPROXY_3_X);
     Future<Void> drained = server.shutdown(20, TimeUnit.SECONDS);
 
     for (int refused = 1; refused <= 2; refused++) {
       assertDisconnect(client().healthCheck().await(), SpopStatus.NORMAL);
       assertServedAndKept(busy, refused * 10);
     }
-    SpopTestClient late = readyClient(); // HAProxy still sees the agent UP: a new connection is served
+    SpopTestClient late = readyClient(HaproxyPersonality.HAPROXY_3_X); // still UP to HAProxy: served
     assertServedAndKept(late, 100);
 
     assertDisconnect(client().healthCheck().await(), SpopStatus.NORMAL); // the third: DOWN
@@ -100,5 +102,19 @@ class DrainIT extends AgentTestBase {
     assertEquals(1, c.notify(1, 1, M).await().actions().size());
     assertDisconnect(assertInstanceOf(dev.spoa.protocol.Frame.class, c.nextFrame().await()), SpopStatus.NORMAL);
     c.closed().await();
+  }
+
+  @Test
+  void aQuietHaproxy26ConnectionIsKeptUntilItsNextAck() {
+    startDrainableServer(1);
+    client().healthCheck().await();
+    SpopTestClient quiet = readyClient(); // 2.6 hands NOTIFYs to quiet connections of an agent marked DOWN
+    Future<Void> drained = server.shutdown(20, TimeUnit.SECONDS);
+    assertDisconnect(client().healthCheck().await(), SpopStatus.NORMAL);
+    SpopTestClient probe = readyClient(HaproxyPersonality.HAPROXY_3_X);
+    assertDisconnect(probe.nextFrame().await(), SpopStatus.NORMAL); // a 3.x one closes once quiet (drainIdleTimeout, 300 ms here)
+    assertFalse(quiet.closed().isComplete(), "the 2.6 connection, as quiet, is still open");
+    awaitReleased(quiet); // and closes with the ACK of its next NOTIFY
+    drained.await();
   }
 }

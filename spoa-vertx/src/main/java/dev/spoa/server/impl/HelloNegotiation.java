@@ -44,7 +44,7 @@ record HelloNegotiation(long maxFrameSize, boolean pipelining, boolean async, bo
     return negotiate(hello, options.getMaxFrameSize(), pipelining, options.isAsync(), options.isFragmentation());
   }
 
-  private static boolean offers(KvFrame hello, String capability) {
+  static boolean offers(KvFrame hello, String capability) {
     TypedValue caps = hello.get("capabilities");
     return caps != null && caps.type() == DataType.STRING && containsToken(caps.asString(), capability);
   }

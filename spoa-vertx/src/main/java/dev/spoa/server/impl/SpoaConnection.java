@@ -74,6 +74,11 @@ final class SpoaConnection {
   private volatile boolean async;
   private boolean fragmentation;
   private boolean peerFragmentation;
+  /**
+   * HAProxy 2.6-3.0 (they offer async): they hand NOTIFYs to idle connections even of an agent
+   * marked DOWN, so a drain closes such a connection only with its last ACK, never for being quiet.
+   */
+  private boolean closesOnlyWithAnAck;
   /** ACKs of this event-loop turn, written at its end (see {@link #sendAck}). */
   private Buffer ackBatch;
   private final io.vertx.core.Handler<Void> flushAcks = v -> {
@@ -200,6 +205,7 @@ final class SpoaConnection {
     maxInFlight = hn.pipelining() ? server.options().getMaxInFlightPerConnection() : 1;
     fragmentation = hn.fragmentation();
     peerFragmentation = hn.peerFragmentation();
+    closesOnlyWithAnAck = HelloNegotiation.offers(hello, "async");
     async = hn.async() && !engineId.isEmpty();
     if (state == State.AWAIT_HELLO) {
       state = State.READY;
@@ -566,7 +572,7 @@ final class SpoaConnection {
     context.runOnContext(v -> {
       if (state == State.READY || state == State.DRAINING) {
         state = State.DRAINING;
-        if (server.isReleased()) {
+        if (server.isReleased() && !closesOnlyWithAnAck) {
           armDrainIdleTimer(0);
         }
       }
@@ -579,7 +585,7 @@ final class SpoaConnection {
    */
   void release() {
     context.runOnContext(v -> {
-      if (state == State.DRAINING) {
+      if (state == State.DRAINING && !closesOnlyWithAnAck) {
         armDrainIdleTimer(0);
       }
     });
