@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The drain's rule against the test client: connections are kept and served until the checking
@@ -99,22 +100,50 @@ class DrainIT extends AgentTestBase {
 
   /** A NOTIFY answered by its ACK followed by AGENT-DISCONNECT (the release may come just after the ACK). */
   private static void awaitReleased(SpopTestClient c) {
-    assertEquals(1, c.notify(1, 1, M).await().actions().size());
+    awaitReleased(c, 1);
+  }
+
+  private static void awaitReleased(SpopTestClient c, long streamId) {
+    assertEquals(1, c.notify(streamId, 1, M).await().actions().size());
     assertDisconnect(assertInstanceOf(dev.spoa.protocol.Frame.class, c.nextFrame().await()), SpopStatus.NORMAL);
     c.closed().await();
   }
 
   @Test
-  void aQuietHaproxy26ConnectionIsKeptUntilItsNextAck() {
+  void aQuietHaproxy26ConnectionIsKeptWhileTheAgentGetsNotifiesAndClosesOnceTheWholeAgentIsQuiet() {
     startDrainableServer(1);
     client().healthCheck().await();
     SpopTestClient quiet = readyClient(); // 2.6 hands NOTIFYs to quiet connections of an agent marked DOWN
     Future<Void> drained = server.shutdown(20, TimeUnit.SECONDS);
-    assertDisconnect(client().healthCheck().await(), SpopStatus.NORMAL);
-    SpopTestClient probe = readyClient(HaproxyPersonality.HAPROXY_3_X);
-    assertDisconnect(probe.nextFrame().await(), SpopStatus.NORMAL); // a 3.x one closes once quiet (drainIdleTimeout, 300 ms here)
-    assertFalse(quiet.closed().isComplete(), "the 2.6 connection, as quiet, is still open");
-    awaitReleased(quiet); // and closes with the ACK of its next NOTIFY
+    assertDisconnect(client().healthCheck().await(), SpopStatus.NORMAL); // DOWN
+    SpopTestClient quiet3x = readyClient(HaproxyPersonality.HAPROXY_3_X);
+
+    // HAProxy's traffic goes on over other connections for 4 x drainIdleTimeout (300 ms): the 3.x
+    // connection closes once itself quiet, the quiet 2.6 one stays
+    long trafficEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1200);
+    for (long streamId = 1; System.nanoTime() < trafficEnd; streamId++) {
+      SpopTestClient other = readyClient();
+      assertEquals(1, other.notify(streamId, 1, M).await().actions().size());
+      other.close();
+      sleep(100);
+    }
+    assertDisconnect(quiet3x.nextFrame().await(), SpopStatus.NORMAL);
+    assertFalse(quiet.closed().isComplete(), "the quiet 2.6 connection is kept while the agent gets NOTIFYs");
+
+    // no more NOTIFYs anywhere: it goes after drainIdleTimeout, and the drain ends, long before its
+    // 20 s are up
+    long quietFrom = System.nanoTime();
+    assertDisconnect(quiet.nextFrame().await(), SpopStatus.NORMAL);
     drained.await();
+    assertTrue(System.nanoTime() - quietFrom < TimeUnit.SECONDS.toNanos(10), "closed for the agent's quiet, not the drain's end");
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 }

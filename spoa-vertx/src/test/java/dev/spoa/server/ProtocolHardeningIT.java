@@ -213,7 +213,7 @@ class ProtocolHardeningIT extends AgentTestBase {
     handler("slow", req -> Promise.<List<Action>>promise().future());
     SpopTestClient c = readyClient();
     SpoaServerOptions changed = new SpoaServerOptions().setPort(server.actualPort() + 1).setHandlerTimeout(100)
-      .setFallbackVariable("txn.spoa_error");
+      .setFallbackVariable("txn.spoa_error").setWarmUpNotifies(0); // warm-up as startServer set it
     java.util.Set<String> needRestart = server.updateOptions(changed).await();
     assertEquals(java.util.Set.of("port"), needRestart, "the listener's port is not changed live");
     long t0 = System.nanoTime();

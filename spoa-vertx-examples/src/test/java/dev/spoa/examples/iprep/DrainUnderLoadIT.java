@@ -94,7 +94,11 @@ class DrainUnderLoadIT {
     String cfg = HaproxyProcess.iprepLoadConfig(version, web, List.of(),
       "server agent1 127.0.0.1:" + ports[0] + " " + checkLine,
       "server agent2 127.0.0.1:" + ports[1] + " " + checkLine);
-    String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"));
+    // SPOE logs each failed event with its timings (request/queue/waiting/response/processing ms):
+    // whether a NOTIFY waited for a connection or for the agent
+    cfg = cfg.replaceFirst("global\n", "global\n    log stdout format raw local0 info\n");
+    String spoe = Files.readString(HaproxyProcess.confDir().resolve("spoe-iprep.conf"))
+      .replace("spoe-agent iprep-agent\n", "spoe-agent iprep-agent\n    option dontlog-normal\n");
     haproxy = HaproxyProcess.start(version, cfg, web, "spoe-iprep.conf", spoe);
     for (int i = 0; i < 2; i++) {
       assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent" + (i + 1), "UP", "L7OK", Duration.ofSeconds(20)));

@@ -28,6 +28,11 @@ final class AgentState {
   final HealthCheckTally healthChecks = new HealthCheckTally();
   /** Bytes held in partial NOTIFYs by all connections (bounded by {@code maxReassemblyBytes}). */
   final AtomicLong reassemblyBytes = new AtomicLong();
+  /**
+   * When the drain began or, after that, any connection last received a NOTIFY: a 2.6-3.0 connection
+   * closes for being quiet only once the whole agent has been (see {@code SpoaConnection#closesOnlyWithAnAck}).
+   */
+  volatile long lastDrainNotifyNanos = System.nanoTime();
   private final Map<String, Set<SpoaConnection>> engines = new ConcurrentHashMap<>();
   /** Per unix-socket path: the stale-file check before the first bind of this Vert.x there. */
   private final Map<Path, Future<Void>> socketFileChecks = new ConcurrentHashMap<>();

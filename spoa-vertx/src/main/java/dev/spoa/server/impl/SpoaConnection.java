@@ -76,7 +76,9 @@ final class SpoaConnection {
   private boolean peerFragmentation;
   /**
    * HAProxy 2.6-3.0 (they offer async): they hand NOTIFYs to idle connections even of an agent
-   * marked DOWN, so a drain closes such a connection only with its last ACK, never for being quiet.
+   * marked DOWN, so a drain closes such a connection with its last ACK (the DISCONNECT in the same
+   * write: HAProxy reads both before it sends again), or for being quiet only once the whole agent
+   * has been: then no NOTIFY is coming that the close could cross.
    */
   private boolean closesOnlyWithAnAck;
   /** ACKs of this event-loop turn, written at its end (see {@link #sendAck}). */
@@ -171,6 +173,9 @@ final class SpoaConnection {
       }
       onHello(hello);
       return;
+    }
+    if (state == State.DRAINING) {
+      shared.lastDrainNotifyNanos = lastActivityNanos; // only while draining: no shared write on the hot path
     }
     if (frame instanceof NotifyFrame notify) {
       if (partial != null) {
@@ -572,7 +577,7 @@ final class SpoaConnection {
     context.runOnContext(v -> {
       if (state == State.READY || state == State.DRAINING) {
         state = State.DRAINING;
-        if (server.isReleased() && !closesOnlyWithAnAck) {
+        if (server.isReleased()) {
           armDrainIdleTimer(0);
         }
       }
@@ -581,11 +586,11 @@ final class SpoaConnection {
 
   /**
    * HAProxy has marked the agent DOWN: close right after an ACK that leaves nothing in flight, or
-   * once HAProxy has left the connection quiet for {@code drainIdleTimeout}.
+   * once HAProxy has left the connection (2.6-3.0: the whole agent) quiet for {@code drainIdleTimeout}.
    */
   void release() {
     context.runOnContext(v -> {
-      if (state == State.DRAINING && !closesOnlyWithAnAck) {
+      if (state == State.DRAINING) {
         armDrainIdleTimer(0);
       }
     });
@@ -598,7 +603,8 @@ final class SpoaConnection {
       if (state != State.DRAINING) {
         return;
       }
-      long quietMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
+      long quietSince = closesOnlyWithAnAck ? Math.max(lastActivityNanos, shared.lastDrainNotifyNanos) : lastActivityNanos;
+      long quietMillis = (System.nanoTime() - quietSince) / 1_000_000;
       // drainIdleTimeout is at least 1 ms, so never IDLE_CHECK_OFF here
       long next = nextIdleCheck(server.options().getDrainIdleTimeout(), quietMillis, inFlight > 0 || partial != null);
       if (next == IDLE_EXPIRED) {

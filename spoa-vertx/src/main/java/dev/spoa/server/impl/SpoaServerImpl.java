@@ -270,6 +270,7 @@ public final class SpoaServerImpl implements SpoaServer {
     listening = false;
     drained = Promise.promise();
     shared.healthChecks.drainStarted();
+    shared.lastDrainNotifyNanos = System.nanoTime();
     LOG.info("draining {} connections for at most {} ms: health checks are refused until HAProxy marks the agent DOWN",
       connections.size(), unit.toMillis(timeout));
     connections.forEach(SpoaConnection::drain);
