@@ -39,6 +39,7 @@ public final class LoopbackCluster implements AutoCloseable {
     Config cfg = ConfigUtil.loadConfig();
     cfg.setClusterName(name);
     cfg.setProperty("hazelcast.phone.home.enabled", "false");
+    cfg.setProperty("hazelcast.socket.bind.any", "false"); // listen on the loopback interface only
     cfg.setProperty("hazelcast.wait.seconds.before.join", "0");
     cfg.setProperty("hazelcast.logging.type", "slf4j");
     NetworkConfig net = cfg.getNetworkConfig();

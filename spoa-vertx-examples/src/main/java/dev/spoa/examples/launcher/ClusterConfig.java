@@ -45,11 +45,14 @@ public final class ClusterConfig {
   }
 
   /**
-   * Sets the cluster name and TCP-IP join (multicast, auto-detection and Kubernetes discovery off);
+   * Sets the cluster name, a listener on the bound interface only, and TCP-IP join (multicast,
+   * auto-detection and Kubernetes discovery off);
    * {@code host} (bind interface), {@code port} and {@code members} only when not null / not 0.
    */
   public static Config apply(Config cfg, String clusterName, String host, int port, List<String> members) {
     cfg.setClusterName(clusterName);
+    // Hazelcast listens on every interface unless told not to: only on the chosen one (loopback by default)
+    cfg.setProperty("hazelcast.socket.bind.any", "false");
     NetworkConfig net = cfg.getNetworkConfig();
     if (port > 0) {
       net.setPort(port).setPortAutoIncrement(false);

@@ -2,6 +2,7 @@ package dev.spoa.examples.cluster;
 
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
+import dev.spoa.examples.net.ListeningSockets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -98,6 +99,10 @@ class HandlerNodeFailoverIT {
     h1.awaitLog("registered cluster-wide", 60);
     h2.awaitLog("registered cluster-wide", 60);
     front.awaitLog("Members {size:3", 30);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(java.util.Set.of("127.0.0.1"), ListeningSockets.addresses(hz[i]),
+        "the cluster port " + hz[i] + " listens on loopback only");
+    }
 
     String cfg = HaproxyProcess.iprepLoadConfig(binary, web, List.of("Node"),
       "server front 127.0.0.1:" + spoa + " check inter 500ms");

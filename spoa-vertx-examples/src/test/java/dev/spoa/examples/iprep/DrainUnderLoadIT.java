@@ -57,7 +57,12 @@ class DrainUnderLoadIT {
   /** How long the check took that brought a restarted agent back: a cold agent is slow to answer. */
   private static final Pattern UP_CHECK = Pattern.compile("is UP, reason: Layer7 check passed, code: 0, check duration: (\\d+)ms");
 
+  private static final Pattern SAFEPOINT_TOTAL = Pattern.compile("Total: (\\d+) ns");
+
   private final Process[] agents = new Process[2];
+  private int[] agentPorts;
+  private final int[] metricsPorts = new int[2];
+  private final List<Long> slowestNotifies = new ArrayList<>();
   private final List<Path> logs = new ArrayList<>();
   private HaproxyProcess haproxy;
 
@@ -79,6 +84,7 @@ class DrainUnderLoadIT {
     }
     for (Path log : logs) {
       Files.deleteIfExists(log);
+      Files.deleteIfExists(Path.of(log + ".safepoints"));
     }
   }
 
@@ -88,6 +94,7 @@ class DrainUnderLoadIT {
   void rollingRestartsUnderLoadLoseNoRequest(HaproxyBinary version, String checks, String checkLine) throws Exception {
     int web = HaproxyProcess.freePort();
     int[] ports = {HaproxyProcess.freePort(), HaproxyProcess.freePort()};
+    agentPorts = ports;
     for (int i = 0; i < 2; i++) {
       agents[i] = startAgent(ports[i]);
     }
@@ -111,6 +118,7 @@ class DrainUnderLoadIT {
       load.awaitAnswers(200, Duration.ofSeconds(10));
       for (int r = 0; r < RESTARTS; r++) {
         int i = r % 2;
+        slowestNotifies.add(slowestNotifyMillis(metricsPorts[i]));
         long sigterm = System.nanoTime();
         load.phase = "while agent" + (i + 1) + " drains";
         agents[i].destroy(); // SIGTERM: the drain
@@ -130,14 +138,41 @@ class DrainUnderLoadIT {
     double seconds = (System.nanoTime() - loadStart) / 1e9;
     List<Long> sorted = drainMillis.stream().sorted().toList();
     System.out.printf(Locale.ROOT, "drain under load: %s, %s: %d restarts, %d requests (%.0f/s), %d failed %s,"
-        + " drain seconds min %.1f median %.1f max %.1f, checks that marked an agent UP took %s ms%n",
+        + " drain seconds min %.1f median %.1f max %.1f, checks that marked an agent UP took %s ms,"
+        + " slowest NOTIFY in the agent before each SIGTERM %s ms, longest JVM pause per agent run %s ms%n",
       version, checks, drainMillis.size(), load.answered.get(), load.answered.get() / seconds, load.failed(),
       load.failures, sorted.get(0) / 1e3, sorted.get(sorted.size() / 2) / 1e3, sorted.get(sorted.size() - 1) / 1e3,
-      UP_CHECK.matcher(haproxy.log()).results().map(m -> m.group(1)).toList());
+      UP_CHECK.matcher(haproxy.log()).results().map(m -> m.group(1)).toList(), slowestNotifies, longestPausesMillis());
     assertEquals(RESTARTS, drainMillis.size());
     assertTrue(load.answered.get() / seconds >= 500, "at least 500 requests a second: " + load.answered.get() / seconds);
     assertEquals(0, load.failed(), () -> "requests without the agent's verdict: " + load.failures + "\n" + haproxy.log()
       + "\nagent warnings:\n" + agentWarnings());
+  }
+
+  /** The agent's own slowest NOTIFY so far (read to ACK ready), from its Prometheus endpoint; -1 if unknown. */
+  private static long slowestNotifyMillis(int metricsPort) {
+    try {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+      return r.body().lines().filter(l -> l.startsWith("spoa_notify_duration_seconds_max"))
+        .mapToLong(l -> Math.round(Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) * 1000)).max().orElse(-1);
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** The longest stop of each agent's threads (GC and other safepoints), from its -Xlog:safepoint file. */
+  private List<Long> longestPausesMillis() {
+    List<Long> pauses = new ArrayList<>();
+    for (Path log : logs) {
+      pauses.add(SAFEPOINT_TOTAL.matcher(read(Path.of(log + ".safepoints"))).results()
+        .mapToLong(m -> Long.parseLong(m.group(1)) / 1_000_000).max().orElse(0));
+    }
+    return pauses;
   }
 
   private Process startAgent(int port) throws Exception {
@@ -145,10 +180,13 @@ class DrainUnderLoadIT {
     Path log = Files.createTempFile("agent-" + port + "-", ".log");
     logs.add(log);
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-      "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+      "-Xlog:safepoint:file=" + log + ".safepoints", "-jar", jar.toString())
+      .redirectErrorStream(true).redirectOutput(log.toFile());
     // Default configuration; only the ports differ, as for two agents on one host.
+    int metricsPort = HaproxyProcess.freePort();
+    metricsPorts[port == agentPorts[0] ? 0 : 1] = metricsPort;
     pb.environment().put("SPOA_PORT", String.valueOf(port));
-    pb.environment().put("SPOA_METRICS_PORT", String.valueOf(HaproxyProcess.freePort()));
+    pb.environment().put("SPOA_METRICS_PORT", String.valueOf(metricsPort));
     Process p = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!portOpen(port)) {

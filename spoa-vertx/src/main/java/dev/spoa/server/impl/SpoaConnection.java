@@ -78,9 +78,12 @@ final class SpoaConnection {
    * HAProxy 2.6-3.0 (they offer async): they hand NOTIFYs to idle connections even of an agent
    * marked DOWN, so a drain closes such a connection with its last ACK (the DISCONNECT in the same
    * write: HAProxy reads both before it sends again), or for being quiet only once the whole agent
-   * has been: then no NOTIFY is coming that the close could cross.
+   * has been (no NOTIFY is coming that the close could cross) or it has been for
+   * {@link #LONE_QUIET_TIMEOUTS} drain idle timeouts.
    */
   private boolean closesOnlyWithAnAck;
+  /** See {@link #closesOnlyWithAnAck}: 5 s with the default {@code drainIdleTimeout}. */
+  static final int LONE_QUIET_TIMEOUTS = 5;
   /** ACKs of this event-loop turn, written at its end (see {@link #sendAck}). */
   private Buffer ackBatch;
   private final io.vertx.core.Handler<Void> flushAcks = v -> {
@@ -603,10 +606,18 @@ final class SpoaConnection {
       if (state != State.DRAINING) {
         return;
       }
-      long quietSince = closesOnlyWithAnAck ? Math.max(lastActivityNanos, shared.lastDrainNotifyNanos) : lastActivityNanos;
-      long quietMillis = (System.nanoTime() - quietSince) / 1_000_000;
+      long timeout = server.options().getDrainIdleTimeout();
+      long now = System.nanoTime();
+      long quietMillis = (now - lastActivityNanos) / 1_000_000;
+      if (closesOnlyWithAnAck) {
+        // quiet enough once the whole agent has been quiet for the timeout, or this connection for
+        // LONE_QUIET_TIMEOUTS of them: 2.6-3.0 wake the idle connections of a thread in turn, so one
+        // left that long belongs to a HAProxy thread without traffic
+        long agentQuietMillis = (now - shared.lastDrainNotifyNanos) / 1_000_000;
+        quietMillis = Math.max(Math.min(quietMillis, agentQuietMillis), quietMillis - (LONE_QUIET_TIMEOUTS - 1) * timeout);
+      }
       // drainIdleTimeout is at least 1 ms, so never IDLE_CHECK_OFF here
-      long next = nextIdleCheck(server.options().getDrainIdleTimeout(), quietMillis, inFlight > 0 || partial != null);
+      long next = nextIdleCheck(timeout, quietMillis, inFlight > 0 || partial != null);
       if (next == IDLE_EXPIRED) {
         disconnect(SpopStatus.NORMAL, "agent draining");
       } else {
