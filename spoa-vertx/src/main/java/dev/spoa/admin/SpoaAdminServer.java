@@ -80,7 +80,9 @@ public final class SpoaAdminServer {
           req.response().setStatusCode(404).end("try /metrics, /health or /ready\n");
       }
     });
-    return http.listen().map(this);
+    return http.listen().<SpoaAdminServer>map(this).recover(e -> Future.failedFuture(new IllegalStateException(
+      "the admin server cannot listen on " + options.getHost() + ":" + options.getPort()
+        + " (metrics.port, SPOA_METRICS_PORT): " + e.getMessage(), e)));
   }
 
   private void ready(HttpServerRequest req) {

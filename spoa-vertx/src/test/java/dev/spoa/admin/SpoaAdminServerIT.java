@@ -29,6 +29,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Traffic through a server with Micrometer metrics, then the admin port's scrape, health and readiness. */
@@ -104,6 +105,17 @@ class SpoaAdminServerIT {
     assertEquals(3, sample(scrape, "spoa_connections_total{outcome=\"opened\"}"));
     assertEquals(1, sample(scrape, "spoa_connections_active"), "the first client is still connected");
     assertTrue(scrape.contains("vertx_net_server_"), "Vert.x's own meters are on the same registry");
+  }
+
+  @Test
+  void aPortInUseIsNamedWithItsSettings() {
+    int taken = admin.actualPort();
+    Throwable admin2 = assertThrows(Throwable.class, () -> SpoaAdminServer.create(vertx,
+      new SpoaAdminOptions().setPort(taken), registry, SpoaHandlers.DEFAULT_ADDRESS_PREFIX).listen().await());
+    assertTrue(admin2.getMessage().contains("127.0.0.1:" + taken + " (metrics.port, SPOA_METRICS_PORT)"), admin2.getMessage());
+    Throwable spoa2 = assertThrows(Throwable.class, () -> SpoaServer.create(vertx,
+      new SpoaServerOptions().setPort(taken).setWarmUpNotifies(0)).listen().await());
+    assertTrue(spoa2.getMessage().contains(":" + taken + " (spoa.port, SPOA_PORT)"), spoa2.getMessage());
   }
 
   @Test

@@ -107,7 +107,9 @@ public final class SpoaServerImpl implements SpoaServer {
   }
 
   private Future<SpoaServer> bind(SocketAddress address) {
-    Future<SpoaServer> bound = netServer.listen(address).map(this);
+    Future<SpoaServer> bound = netServer.listen(address).<SpoaServer>map(this).recover(e -> Future.failedFuture(
+      new IllegalStateException("cannot listen on " + (address.isDomainSocket() ? "unix:" + address.path()
+        : address.host() + ":" + address.port() + " (spoa.port, SPOA_PORT)") + ": " + e.getMessage(), e)));
     if (address.isDomainSocket() && options.getUnixSocketPermissions() != null) {
       bound = bound.compose(s -> vertx.fileSystem()
         .chmod(address.path(), options.getUnixSocketPermissions()).map(s));
