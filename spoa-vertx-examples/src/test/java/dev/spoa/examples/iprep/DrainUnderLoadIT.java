@@ -57,7 +57,8 @@ class DrainUnderLoadIT {
   /** How long the check took that brought a restarted agent back: a cold agent is slow to answer. */
   private static final Pattern UP_CHECK = Pattern.compile("is UP, reason: Layer7 check passed, code: 0, check duration: (\\d+)ms");
 
-  private static final Pattern SAFEPOINT_TOTAL = Pattern.compile("Total: (\\d+) ns");
+  private static final Pattern SAFEPOINT = Pattern.compile(
+    "Safepoint \"(\\w+)\".*Reaching safepoint: (\\d+) ns.*Total: (\\d+) ns");
 
   private final Process[] agents = new Process[2];
   private int[] agentPorts;
@@ -142,7 +143,7 @@ class DrainUnderLoadIT {
         + " slowest NOTIFY in the agent before each SIGTERM %s ms, longest JVM pause per agent run %s ms%n",
       version, checks, drainMillis.size(), load.answered.get(), load.answered.get() / seconds, load.failed(),
       load.failures, sorted.get(0) / 1e3, sorted.get(sorted.size() / 2) / 1e3, sorted.get(sorted.size() - 1) / 1e3,
-      UP_CHECK.matcher(haproxy.log()).results().map(m -> m.group(1)).toList(), slowestNotifies, longestPausesMillis());
+      UP_CHECK.matcher(haproxy.log()).results().map(m -> m.group(1)).toList(), slowestNotifies, longestPauses());
     assertEquals(RESTARTS, drainMillis.size());
     assertTrue(load.answered.get() / seconds >= 500, "at least 500 requests a second: " + load.answered.get() / seconds);
     assertEquals(0, load.failed(), () -> "requests without the agent's verdict: " + load.failures + "\n" + haproxy.log()
@@ -165,12 +166,18 @@ class DrainUnderLoadIT {
     }
   }
 
-  /** The longest stop of each agent's threads (GC and other safepoints), from its -Xlog:safepoint file. */
-  private List<Long> longestPausesMillis() {
-    List<Long> pauses = new ArrayList<>();
+  /**
+   * The longest stop of each agent's threads, from its -Xlog:safepoint file: milliseconds, what
+   * stopped them, and how much of it went to reaching the safepoint (threads without a CPU).
+   */
+  private List<String> longestPauses() {
+    List<String> pauses = new ArrayList<>();
     for (Path log : logs) {
-      pauses.add(SAFEPOINT_TOTAL.matcher(read(Path.of(log + ".safepoints"))).results()
-        .mapToLong(m -> Long.parseLong(m.group(1)) / 1_000_000).max().orElse(0));
+      pauses.add(SAFEPOINT.matcher(read(Path.of(log + ".safepoints"))).results()
+        .max(java.util.Comparator.comparingLong(m -> Long.parseLong(m.group(3))))
+        .map(m -> Long.parseLong(m.group(3)) / 1_000_000 + " (" + m.group(1) + ", reaching "
+          + Long.parseLong(m.group(2)) / 1_000_000 + ")")
+        .orElse("none"));
     }
     return pauses;
   }
