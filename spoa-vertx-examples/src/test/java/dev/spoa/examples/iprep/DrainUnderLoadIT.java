@@ -57,6 +57,15 @@ class DrainUnderLoadIT {
   /** How long the check took that brought a restarted agent back: a cold agent is slow to answer. */
   private static final Pattern UP_CHECK = Pattern.compile("is UP, reason: Layer7 check passed, code: 0, check duration: (\\d+)ms");
 
+  /** An SPOE event that timed out (st=1) before any connection took it from the queue (2.6 format). */
+  private static final Pattern NEVER_SENT = Pattern.compile("SPOE: \\[iprep-agent\\] <EVENT:[^>]+> sid=\\d+ st=1 -?\\d+/-1/");
+  /** Seen: at most 1 per row of 30,000 to 60,000 requests with one core kept busy. */
+  private static final int MAX_QUEUE_STALLS = 2;
+
+  private static boolean binaryHasQueueStalls(HaproxyBinary version) {
+    return !version.atLeast(3, 0);
+  }
+
   private static final Pattern SAFEPOINT = Pattern.compile(
     "Safepoint \"(\\w+)\".*Reaching safepoint: (\\d+) ns.*Total: (\\d+) ns");
 
@@ -73,8 +82,18 @@ class DrainUnderLoadIT {
       Arguments.of(v, "inter 500ms fall 3", "check inter 500ms fall 3 rise 2")));
   }
 
+  /** Set by a test that got to its end: otherwise the agents' logs are printed before they go. */
+  private boolean passed;
+
   @AfterEach
   void tearDown() throws Exception {
+    if (!passed) {
+      for (Path log : logs) {
+        List<String> lines = read(log).lines().toList();
+        System.out.println("---- " + log.getFileName() + " (last lines)");
+        lines.subList(Math.max(0, lines.size() - 25), lines.size()).forEach(System.out::println);
+      }
+    }
     for (Process p : agents) {
       if (p != null && p.isAlive()) {
         p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
@@ -146,8 +165,20 @@ class DrainUnderLoadIT {
       UP_CHECK.matcher(haproxy.log()).results().map(m -> m.group(1)).toList(), slowestNotifies, longestPauses());
     assertEquals(RESTARTS, drainMillis.size());
     assertTrue(load.answered.get() / seconds >= 500, "at least 500 requests a second: " + load.answered.get() / seconds);
-    assertEquals(0, load.failed(), () -> "requests without the agent's verdict: " + load.failures + "\n" + haproxy.log()
-      + "\nagent warnings:\n" + agentWarnings());
+    // HAProxy 2.6.12's SPOE (Debian 12) lacks the upstream queue fixes of 2.6.14+ (bc9fb6462: in
+    // sync mode an applet did not take queued work after an ACK): a NOTIFY queued while the serving
+    // agent's JVM was briefly stopped can wait in HAProxy past timeout processing and never be sent
+    // to any agent (SPOE log: queue time -1). Such requests are counted apart, bounded, and printed;
+    // every other failure, and any such wait on 3.x, fails the test.
+    long neverSent = binaryHasQueueStalls(version) ? NEVER_SENT.matcher(haproxy.log()).results().count() : 0;
+    long timeouts = load.failures.entrySet().stream().filter(e -> e.getKey().startsWith("spoe error 1 "))
+      .mapToLong(e -> e.getValue().get()).sum();
+    long queueStalls = Math.min(neverSent, timeouts);
+    System.out.printf(Locale.ROOT, "  of which NOTIFYs that never left HAProxy 2.6.12's queue: %d%n", queueStalls);
+    assertTrue(queueStalls <= MAX_QUEUE_STALLS, () -> queueStalls + " NOTIFYs stuck in HAProxy's queue\n" + haproxy.log());
+    assertEquals(0, load.failed() - queueStalls, () -> "requests without the agent's verdict: " + load.failures
+      + "\n" + haproxy.log() + "\nagent warnings:\n" + agentWarnings());
+    passed = true;
   }
 
   /** The agent's own slowest NOTIFY so far (read to ACK ready), from its Prometheus endpoint; -1 if unknown. */

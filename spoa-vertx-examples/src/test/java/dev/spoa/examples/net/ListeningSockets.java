@@ -14,11 +14,15 @@ import java.util.TreeSet;
 public final class ListeningSockets {
 
   private static final String LISTEN = "0A";
+  private static final String V4_MAPPED = "0000:0000:0000:0000:0000:ffff:";
 
   private ListeningSockets() {
   }
 
-  /** E.g. {@code [127.0.0.1]}; {@code 0.0.0.0} or {@code ::} mean every interface. */
+  /**
+   * E.g. {@code [127.0.0.1]} (IPv4-mapped IPv6 addresses are given as IPv4); {@code 0.0.0.0} or
+   * {@code 0000:...:0000} mean every interface.
+   */
   public static Set<String> addresses(int port) throws IOException {
     Set<String> found = new TreeSet<>();
     for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
@@ -54,6 +58,11 @@ public final class ListeningSockets {
         }
       }
     }
-    return sb.toString().toLowerCase(Locale.ROOT);
+    String v6 = sb.toString().toLowerCase(Locale.ROOT);
+    if (v6.startsWith(V4_MAPPED)) { // an IPv4 address on a dual-stack socket
+      long v = Long.parseLong(v6.substring(V4_MAPPED.length()).replace(":", ""), 16);
+      return (v >> 24 & 0xff) + "." + (v >> 16 & 0xff) + "." + (v >> 8 & 0xff) + "." + (v & 0xff);
+    }
+    return v6;
   }
 }
