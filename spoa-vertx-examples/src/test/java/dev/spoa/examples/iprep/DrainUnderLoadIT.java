@@ -66,6 +66,13 @@ class DrainUnderLoadIT {
     return !version.atLeast(3, 0);
   }
 
+  /**
+   * HTTP/1.1: a default client first asks for an h2c upgrade, and one such scrape hung for 4 minutes
+   * whatever the request timeout.
+   */
+  private static final HttpClient METRICS_CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    .connectTimeout(Duration.ofSeconds(5)).build();
+
   private static final Pattern SAFEPOINT = Pattern.compile(
     "Safepoint \"(\\w+)\".*Reaching safepoint: (\\d+) ns.*Total: (\\d+) ns");
 
@@ -184,7 +191,7 @@ class DrainUnderLoadIT {
   /** The agent's own slowest NOTIFY so far (read to ACK ready), from its Prometheus endpoint; -1 if unknown. */
   private static long slowestNotifyMillis(int metricsPort) {
     try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+      HttpResponse<String> r = METRICS_CLIENT.send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString());
       return r.body().lines().filter(l -> l.startsWith("spoa_notify_duration_seconds_max"))
