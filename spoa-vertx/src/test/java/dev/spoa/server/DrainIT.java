@@ -133,7 +133,7 @@ class DrainIT extends AgentTestBase {
   }
 
   @Test
-  void aQuietHaproxy26ConnectionIsKeptWhileOthersGetNotifiesThenClosesAfterFiveQuietSeconds() {
+  void aQuietHaproxy26ConnectionIsKeptWhileOthersGetNotifiesThenClosesAfterFiveQuietSeconds() throws Exception {
     SpopTestClient quiet = drainingWithAQuiet26Connection();
     SpopTestClient quiet3x = readyClient(HaproxyPersonality.HAPROXY_3_X);
     long from = System.nanoTime();
@@ -151,19 +151,10 @@ class DrainIT extends AgentTestBase {
     assertDisconnect(quiet.nextFrame().await(), SpopStatus.NORMAL);
   }
 
-  private void sendOneNotify(long streamId) {
+  private void sendOneNotify(long streamId) throws InterruptedException {
     SpopTestClient other = readyClient();
     assertEquals(1, other.notify(streamId, 1, M).await().actions().size());
     other.close();
-    sleep(100);
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    Thread.sleep(100);
   }
 }

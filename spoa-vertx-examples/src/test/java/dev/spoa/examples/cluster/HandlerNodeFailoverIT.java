@@ -37,6 +37,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HandlerNodeFailoverIT {
 
   private static final int CLIENTS = 4;
+  /**
+   * Requests a second per client: a paced load, as in production. Unpaced clients kept five
+   * processes on two cores at 100% CPU, where a 400 ms fallback can itself come later than
+   * HAProxy's 500 ms timeout.
+   */
+  private static final int RATE_PER_CLIENT = 100;
 
   private final List<AgentProcess> agents = new ArrayList<>();
   private HaproxyProcess haproxy;
@@ -118,7 +124,16 @@ class HandlerNodeFailoverIT {
     List<Thread> clients = new ArrayList<>();
     for (int t = 0; t < CLIENTS; t++) {
       Thread th = new Thread(() -> {
+        long interval = TimeUnit.SECONDS.toNanos(1) / RATE_PER_CLIENT;
+        long next = System.nanoTime();
         while (running.get()) {
+          next += interval;
+          long wait = next - System.nanoTime();
+          if (wait > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+          } else {
+            next = System.nanoTime(); // behind: no burst to catch up
+          }
           Phase p = phase.get();
           try {
             HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
