@@ -456,7 +456,7 @@ public class SpoaServerOptions extends NetServerOptions {
    * How many NOTIFYs the server sends through its own code (a private loopback listener, the codec,
    * the dispatch, the ACK batching) before it listens for HAProxy, once per Vert.x instance; 0 turns
    * this off. A JVM runs new code interpreted at first: without the warm-up, the first answers of a
-   * restarted agent on a busy host took 300-400 ms, health checks included, and a NOTIFY on a new
+   * restarted agent on a busy host took up to 400 ms, health checks included, and a NOTIFY on a new
    * connection could miss a {@code timeout processing} of 500 ms. The warm-up messages go to an
    * internal handler: yours are not called and the server's metrics do not count them.
    */

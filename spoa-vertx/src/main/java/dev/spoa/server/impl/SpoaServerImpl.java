@@ -108,7 +108,7 @@ public final class SpoaServerImpl implements SpoaServer {
 
   private Future<SpoaServer> bind(SocketAddress address) {
     Future<SpoaServer> bound = netServer.listen(address).<SpoaServer>map(this).recover(e -> Future.failedFuture(
-      new IllegalStateException("cannot listen on " + (address.isDomainSocket() ? "unix:" + address.path()
+      new IllegalStateException("cannot listen on " + (address.isDomainSocket() ? "unix:" + address.path() + " (spoa.unixSocketPath)"
         : address.host() + ":" + address.port() + " (spoa.port, SPOA_PORT)") + ": " + e.getMessage(), e)));
     if (address.isDomainSocket() && options.getUnixSocketPermissions() != null) {
       bound = bound.compose(s -> vertx.fileSystem()
