@@ -30,7 +30,7 @@ final class AgentState {
   final AtomicLong reassemblyBytes = new AtomicLong();
   /**
    * When the drain began or, after that, any connection last received a NOTIFY: a 2.6-3.0 connection
-   * closes for being quiet only once the whole agent has been (see {@code SpoaConnection#closesOnlyWithAnAck}).
+   * closes for being quiet only once the whole agent has been (see {@code SpoaConnection#handedNotifiesWhileDown}).
    */
   volatile long lastDrainNotifyNanos = System.nanoTime();
   private final Map<String, Set<SpoaConnection>> engines = new ConcurrentHashMap<>();

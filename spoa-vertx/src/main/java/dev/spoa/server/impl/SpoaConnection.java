@@ -81,8 +81,8 @@ final class SpoaConnection {
    * has been (no NOTIFY is coming that the close could cross) or it has been for
    * {@link #LONE_QUIET_TIMEOUTS} drain idle timeouts.
    */
-  private boolean closesOnlyWithAnAck;
-  /** See {@link #closesOnlyWithAnAck}: 5 s with the default {@code drainIdleTimeout}. */
+  private boolean handedNotifiesWhileDown;
+  /** See {@link #handedNotifiesWhileDown}: 5 s with the default {@code drainIdleTimeout}. */
   static final int LONE_QUIET_TIMEOUTS = 5;
   /** ACKs of this event-loop turn, written at its end (see {@link #sendAck}). */
   private Buffer ackBatch;
@@ -213,7 +213,7 @@ final class SpoaConnection {
     maxInFlight = hn.pipelining() ? server.options().getMaxInFlightPerConnection() : 1;
     fragmentation = hn.fragmentation();
     peerFragmentation = hn.peerFragmentation();
-    closesOnlyWithAnAck = HelloNegotiation.offers(hello, "async");
+    handedNotifiesWhileDown = HelloNegotiation.offers(hello, "async");
     async = hn.async() && !engineId.isEmpty();
     if (state == State.AWAIT_HELLO) {
       state = State.READY;
@@ -609,7 +609,7 @@ final class SpoaConnection {
       long timeout = server.options().getDrainIdleTimeout();
       long now = System.nanoTime();
       long quietMillis = (now - lastActivityNanos) / 1_000_000;
-      if (closesOnlyWithAnAck) {
+      if (handedNotifiesWhileDown) {
         // quiet enough once the whole agent has been quiet for the timeout, or this connection for
         // LONE_QUIET_TIMEOUTS of them: 2.6-3.0 wake the idle connections of a thread in turn, so one
         // left that long belongs to a HAProxy thread without traffic

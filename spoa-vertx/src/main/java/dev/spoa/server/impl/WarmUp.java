@@ -3,7 +3,6 @@ package dev.spoa.server.impl;
 import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.Arg;
-import dev.spoa.protocol.DataType;
 import dev.spoa.protocol.FrameDecoder;
 import dev.spoa.protocol.FrameEncoder;
 import dev.spoa.protocol.FrameType;
@@ -48,6 +47,8 @@ final class WarmUp {
   static final String MESSAGE = "warm-up";
   /** NOTIFYs in flight on the warm-up connection when pipelining is agreed. */
   private static final int WINDOW = 16;
+  /** What the warm-up HELLO offers, so the largest frame the server may send back. */
+  private static final int MAX_FRAME_SIZE = SpoaServerOptions.DEFAULT_MAX_FRAME_SIZE;
   private static final long TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(30);
 
   private final Vertx vertx;
@@ -130,7 +131,7 @@ final class WarmUp {
     public void handle(Buffer record) {
       if (length) {
         long len = record.getUnsignedInt(0);
-        if (len < FrameDecoder.MIN_FRAME_LENGTH || len > Integer.MAX_VALUE) {
+        if (len < FrameDecoder.MIN_FRAME_LENGTH || len > MAX_FRAME_SIZE) {
           done.tryFail("frame length " + len);
           socket.close();
           return;
@@ -148,8 +149,7 @@ final class WarmUp {
           socket.close();
           return;
         }
-        TypedValue caps = hello.get("capabilities");
-        window = caps != null && caps.type() == DataType.STRING && caps.asString().contains("pipelining") ? WINDOW : 1;
+        window = HelloNegotiation.offers(hello, "pipelining") ? WINDOW : 1;
       } else if (record.getByte(0) == FrameType.ACK.code()) {
         acked++;
       }
@@ -178,7 +178,7 @@ final class WarmUp {
   private static Buffer hello() {
     Map<String, TypedValue> kv = new LinkedHashMap<>();
     kv.put("supported-versions", TypedValue.ofString(FrameEncoder.VERSION));
-    kv.put("max-frame-size", TypedValue.ofUint32(SpoaServerOptions.DEFAULT_MAX_FRAME_SIZE));
+    kv.put("max-frame-size", TypedValue.ofUint32(MAX_FRAME_SIZE));
     kv.put("capabilities", TypedValue.ofString("pipelining"));
     kv.put("engine-id", TypedValue.ofString("warm-up-" + UUID.randomUUID()));
     return FrameEncoder.encode(KvFrame.of(FrameType.HAPROXY_HELLO, kv));
