@@ -23,15 +23,41 @@ import java.util.Set;
  *       {@code clientAuth} (NONE, REQUEST, REQUIRED);</li>
  *   <li>{@code metrics}: {@code enabled}, {@code host}, {@code port} of the admin HTTP port;</li>
  *   <li>{@code agent}: {@code instances}, {@code messages} (required for readiness), {@code logLevel},
- *       {@code eventLoops};</li>
- *   <li>{@code cluster}: left to the launcher that clusters.</li>
+ *       {@code eventLoops}, {@code nativeTransport}, and how an agent deploys: {@code role},
+ *       {@code handlerInstances}, {@code workerPoolSize}, {@code nodeName};</li>
+ *   <li>{@code cluster}: the Hazelcast-clustered event bus ({@link ClusterSettings});</li>
+ *   <li>any section the agent declares for its own settings ({@link #section(String)}).</li>
  * </ul>
  * Every problem is collected and reported at once, naming the key and the expected form.
  */
 public final class SpoaConfig {
 
+  /** The sections this library reads; an agent may declare more of its own. */
   public static final Set<String> SECTIONS = Set.of("spoa", "tls", "metrics", "agent", "cluster");
   static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+  /** What one JVM of an agent runs. */
+  public enum Role {
+    /** The server and the handlers in this JVM (the default; clustered only when asked). */
+    ALL,
+    /** The server only; its handlers are found on the clustered event bus. */
+    FRONT,
+    /** The handlers only, joined to the cluster. */
+    HANDLER;
+
+    public boolean runsServer() {
+      return this != HANDLER;
+    }
+
+    public boolean runsHandlers() {
+      return this != FRONT;
+    }
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
 
   private final JsonObject json;
   private final SpoaServerOptions serverOptions;
@@ -41,10 +67,15 @@ public final class SpoaConfig {
   private final List<String> messages;
   private final String logLevel;
   private final int eventLoops;
+  private final Role role;
+  private final ClusterSettings cluster;
 
   private SpoaConfig(JsonObject json, SpoaServerOptions serverOptions, SpoaAdminOptions adminOptions,
-                     boolean metricsEnabled, int instances, List<String> messages, String logLevel, int eventLoops) {
+                     boolean metricsEnabled, int instances, List<String> messages, String logLevel, int eventLoops,
+                     Role role, ClusterSettings cluster) {
     this.json = json;
+    this.role = role;
+    this.cluster = cluster;
     this.serverOptions = serverOptions;
     this.adminOptions = adminOptions;
     this.metricsEnabled = metricsEnabled;
@@ -56,11 +87,23 @@ public final class SpoaConfig {
 
   /** Checks and converts; strings (from the environment or the command line) are read as the key's type. */
   public static SpoaConfig fromJson(JsonObject raw) {
+    return fromJson(raw, Set.of());
+  }
+
+  /**
+   * The same, accepting the agent's own sections besides {@link #SECTIONS}. Their keys are not
+   * checked; text that reads as a number or a boolean (from the environment, properties or
+   * arguments) becomes one, as Vert.x's own environment store does.
+   */
+  public static SpoaConfig fromJson(JsonObject raw, Set<String> agentSections) {
     List<String> problems = new ArrayList<>();
     JsonObject json = new JsonObject();
     for (String section : raw.fieldNames()) {
-      if (!SECTIONS.contains(section)) {
-        problems.add("unknown section '" + section + "' (known: " + String.join(", ", new java.util.TreeSet<>(SECTIONS)) + ")");
+      boolean own = agentSections.contains(section) && !SECTIONS.contains(section);
+      if (!SECTIONS.contains(section) && !own) {
+        java.util.TreeSet<String> known = new java.util.TreeSet<>(SECTIONS);
+        known.addAll(agentSections);
+        problems.add("unknown section '" + section + "' (known: " + String.join(", ", known) + ")");
       } else if (!(raw.getValue(section) instanceof JsonObject) && raw.getValue(section) != null) {
         problems.add(section + ": expected a map of settings");
       } else if (raw.getValue(section) != null) {
@@ -71,11 +114,18 @@ public final class SpoaConfig {
     JsonObject tls = section(json, "tls");
     JsonObject metrics = section(json, "metrics");
     JsonObject agent = section(json, "agent");
+    JsonObject clusterSection = section(json, "cluster");
 
     check(problems, "spoa", spoa, Schema.SPOA);
     check(problems, "tls", tls, Schema.TLS);
     check(problems, "metrics", metrics, Schema.METRICS);
     check(problems, "agent", agent, Schema.AGENT);
+    check(problems, "cluster", clusterSection, Schema.CLUSTER);
+    for (String own : agentSections) {
+      if (json.getValue(own) instanceof JsonObject o) {
+        typeText(o);
+      }
+    }
     Object clientAuth = tls.getValue("clientAuth");
     if (clientAuth != null && !Set.of("NONE", "REQUEST", "REQUIRED").contains(String.valueOf(clientAuth))) {
       problems.add("tls.clientAuth: expected NONE, REQUEST or REQUIRED, got '" + clientAuth + "'");
@@ -110,13 +160,49 @@ public final class SpoaConfig {
     if (!LOG_LEVELS.contains(level)) {
       problems.add("agent.logLevel: expected one of trace, debug, info, warn, error, got '" + level + "'");
     }
+    Role role = null;
+    try {
+      role = Role.valueOf(agent.getString("role", "all").trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      problems.add("agent.role: expected all, front or handler, got '" + agent.getValue("role") + "'");
+    }
+    if (agent.getValue("workerPoolSize") instanceof Integer w && w < 0) {
+      problems.add("agent.workerPoolSize: expected 0 (handlers on event loops) or more, got " + w);
+    }
+    if (agent.getValue("handlerInstances") instanceof Integer h && h < 0) {
+      problems.add("agent.handlerInstances: expected 0 (1, or one per worker thread) or more, got " + h);
+    }
+    ClusterSettings cluster = null;
+    if (role != null) {
+      cluster = ClusterSettings.from(clusterSection, role, problems);
+    }
     if (!problems.isEmpty()) {
       throw new SpoaConfigException(problems);
     }
     List<String> messages = new ArrayList<>();
     agent.getJsonArray("messages", new JsonArray()).forEach(m -> messages.add(String.valueOf(m)));
     return new SpoaConfig(json, server, admin, metrics.getBoolean("enabled", true), instances, List.copyOf(messages), level,
-      eventLoops);
+      eventLoops, role, cluster);
+  }
+
+  /** Text that reads as a boolean or a number becomes one, in place (nested maps too). */
+  private static void typeText(JsonObject section) {
+    for (String key : new ArrayList<>(section.fieldNames())) {
+      Object v = section.getValue(key);
+      if (v instanceof JsonObject o) {
+        typeText(o);
+      } else if (v instanceof String text) {
+        String t = text.trim();
+        if (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false")) {
+          section.put(key, Boolean.valueOf(t));
+        } else if (t.matches("-?\\d{1,18}")) {
+          long n = Long.parseLong(t);
+          section.put(key, n == (int) n ? (Object) (int) n : (Object) n);
+        } else if (t.matches("-?\\d+\\.\\d+")) {
+          section.put(key, Double.valueOf(t));
+        }
+      }
+    }
   }
 
   private static JsonObject section(JsonObject json, String name) {
@@ -226,7 +312,10 @@ public final class SpoaConfig {
       "keyPath", Type.STRING, "trustPath", Type.STRING, "clientAuth", Type.STRING);
     static final Map<String, Type> METRICS = Map.of("enabled", Type.BOOLEAN, "host", Type.STRING, "port", Type.INT);
     static final Map<String, Type> AGENT = Map.of("instances", Type.INT, "messages", Type.ARRAY,
-      "logLevel", Type.STRING, "eventLoops", Type.INT, "nativeTransport", Type.BOOLEAN);
+      "logLevel", Type.STRING, "eventLoops", Type.INT, "nativeTransport", Type.BOOLEAN, "role", Type.STRING,
+      "handlerInstances", Type.INT, "workerPoolSize", Type.INT, "nodeName", Type.STRING);
+    static final Map<String, Type> CLUSTER = Map.of("enabled", Type.BOOLEAN, "host", Type.STRING, "port", Type.INT,
+      "members", Type.ARRAY, "name", Type.STRING, "config", Type.STRING);
 
     /** The keys of SpoaServerOptions' JSON form, typed by their defaults. */
     private static Map<String, Type> spoaSchema() {
@@ -287,6 +376,7 @@ public final class SpoaConfig {
     return metricsEnabled;
   }
 
+  /** Server verticles sharing the port ({@code agent.instances}). */
   public int instances() {
     return instances;
   }
@@ -310,9 +400,41 @@ public final class SpoaConfig {
     return eventLoops;
   }
 
-  /** The {@code cluster} section as given (empty when absent). */
-  public JsonObject cluster() {
-    return json.getJsonObject("cluster", new JsonObject()).copy();
+  /** What this JVM runs: the server, the handlers, or both. */
+  public Role role() {
+    return role;
+  }
+
+  /** 0: handlers run on event loops; otherwise worker verticles on a named pool of this many threads. */
+  public int workerPoolSize() {
+    return json.getJsonObject("agent").getInteger("workerPoolSize", 0);
+  }
+
+  /**
+   * Instances of each handler verticle: {@code agent.handlerInstances}, else one per worker thread
+   * (a worker verticle instance handles one message at a time), else 1.
+   */
+  public int handlerInstances() {
+    int given = json.getJsonObject("agent").getInteger("handlerInstances", 0);
+    return given > 0 ? given : Math.max(1, workerPoolSize());
+  }
+
+  /** When set, handlers deployed by an agent also set {@code txn.<var-prefix>.node} to it; null otherwise. */
+  public String nodeName() {
+    return json.getJsonObject("agent").getString("nodeName");
+  }
+
+  /** The clustered event bus: whether this JVM joins one, and how. */
+  public ClusterSettings cluster() {
+    return cluster;
+  }
+
+  /**
+   * An agent's own section, as declared when it was loaded (an empty map when the file and the
+   * other sources have none).
+   */
+  public JsonObject section(String name) {
+    return json.getJsonObject(name, new JsonObject()).copy();
   }
 
   /** The checked configuration as JSON. */

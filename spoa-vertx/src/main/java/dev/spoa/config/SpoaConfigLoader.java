@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Reads an agent's configuration with a {@link ConfigRetriever}, later sources overriding earlier
@@ -28,6 +29,8 @@ import java.util.Properties;
  *       ({@code -Dspoa.port=12346}, {@code -Dspoa.metrics.port=9091}).</li>
  *   <li>Command line: {@code --<section>.<key>=<value>} ({@code --spoa.port=12346}).</li>
  * </ul>
+ * An agent's own sections (e.g. {@code bot}) are read the same way: {@code SPOA_BOT_THRESHOLD},
+ * {@code -Dspoa.bot.threshold}, {@code --bot.threshold=}.
  * Vert.x's own {@code env} and {@code sys} stores are flat and hold every variable and property of
  * the process; the mapping above keeps only the agent's and nests them, then goes into the
  * retriever as JSON stores, in that order.
@@ -44,9 +47,10 @@ public final class SpoaConfigLoader {
    * reports changes to {@link ConfigRetriever#listen}. Close it when done.
    *
    * @param file the configuration file, or {@code null} for none (defaults, env, properties, arguments)
+   * @param agentSections the agent's own sections, read from the environment and properties too
    */
   public static ConfigRetriever retriever(Vertx vertx, Path file, Map<String, String> env, Properties props,
-                                          List<String> args, long scanPeriodMillis) {
+                                          List<String> args, Set<String> agentSections, long scanPeriodMillis) {
     ConfigRetrieverOptions options = new ConfigRetrieverOptions().setIncludeDefaultStores(false)
       .setScanPeriod(scanPeriodMillis);
     if (file != null) {
@@ -55,26 +59,26 @@ public final class SpoaConfigLoader {
       options.addStore(new ConfigStoreOptions().setType("file").setFormat(format)
         .setConfig(new JsonObject().put("path", file.toString())));
     }
-    options.addStore(json(fromEnv(env)));
-    options.addStore(json(fromProperties(props)));
+    options.addStore(json(fromEnv(env, agentSections)));
+    options.addStore(json(fromProperties(props, agentSections)));
     options.addStore(json(fromArgs(args)));
     return ConfigRetriever.create(vertx, options);
   }
 
   /** Reads once and checks; fails with a {@link SpoaConfigException} on a mistake. */
   public static Future<SpoaConfig> load(Vertx vertx, Path file, List<String> args) {
-    return load(vertx, file, System.getenv(), System.getProperties(), args);
+    return load(vertx, file, System.getenv(), System.getProperties(), args, Set.of());
   }
 
-  /** The same with the given environment and properties (a launcher may keep some for itself). */
+  /** The same with the given environment and properties, and the agent's own sections. */
   public static Future<SpoaConfig> load(Vertx vertx, Path file, Map<String, String> env, Properties props,
-                                        List<String> args) {
+                                        List<String> args, Set<String> agentSections) {
     if (file != null && !Files.isRegularFile(file)) {
       return Future.failedFuture(new SpoaConfigException(List.of("configuration file " + file + " not found")));
     }
     ConfigRetriever retriever;
     try {
-      retriever = retriever(vertx, file, env, props, args, 0);
+      retriever = retriever(vertx, file, env, props, args, agentSections, 0);
     } catch (SpoaConfigException e) {
       return Future.failedFuture(e);
     }
@@ -82,8 +86,18 @@ public final class SpoaConfigLoader {
       .recover(t -> Future.failedFuture(t instanceof SpoaConfigException ? t
         : new SpoaConfigException(List.of("cannot read " + (file == null ? "the configuration" : file) + ": "
           + rootMessage(t)))))
-      .map(SpoaConfig::fromJson)
+      .map(json -> SpoaConfig.fromJson(json, agentSections))
       .eventually(retriever::close);
+  }
+
+  /** The sections other than {@code spoa} that the environment and properties name by prefix. */
+  private static List<String> subSections(Set<String> agentSections) {
+    if (agentSections.isEmpty()) {
+      return SUB_SECTIONS;
+    }
+    List<String> all = new ArrayList<>(SUB_SECTIONS);
+    agentSections.stream().filter(s -> !all.contains(s) && !s.equals("spoa")).sorted().forEach(all::add);
+    return all;
   }
 
   private static String rootMessage(Throwable t) {
@@ -98,7 +112,7 @@ public final class SpoaConfigLoader {
   }
 
   /** {@code SPOA_MAX_FRAME_SIZE=1} to {@code {"spoa":{"maxFrameSize":"1"}}}; other variables are ignored. */
-  static JsonObject fromEnv(Map<String, String> env) {
+  static JsonObject fromEnv(Map<String, String> env, Set<String> agentSections) {
     JsonObject out = new JsonObject();
     for (Map.Entry<String, String> e : env.entrySet()) {
       String name = e.getKey();
@@ -107,7 +121,7 @@ public final class SpoaConfigLoader {
       }
       String rest = name.substring(5);
       String section = "spoa";
-      for (String sub : SUB_SECTIONS) {
+      for (String sub : subSections(agentSections)) {
         String prefix = sub.toUpperCase(Locale.ROOT) + "_";
         if (rest.startsWith(prefix) && rest.length() > prefix.length()) {
           section = sub;
@@ -121,7 +135,7 @@ public final class SpoaConfigLoader {
   }
 
   /** {@code spoa.port} and {@code spoa.metrics.port} to nested keys; other properties are ignored. */
-  static JsonObject fromProperties(Properties props) {
+  static JsonObject fromProperties(Properties props, Set<String> agentSections) {
     JsonObject out = new JsonObject();
     for (String name : props.stringPropertyNames()) {
       if (!name.startsWith("spoa.") || name.length() == 5) {
@@ -130,7 +144,7 @@ public final class SpoaConfigLoader {
       String rest = name.substring(5);
       String section = "spoa";
       int dot = rest.indexOf('.');
-      if (dot > 0 && SUB_SECTIONS.contains(rest.substring(0, dot))) {
+      if (dot > 0 && subSections(agentSections).contains(rest.substring(0, dot))) {
         section = rest.substring(0, dot);
         rest = rest.substring(dot + 1);
       }

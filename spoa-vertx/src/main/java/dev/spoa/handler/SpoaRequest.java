@@ -33,6 +33,11 @@ public record SpoaRequest(String engineId, long streamId, long frameId, SpoaMess
     return message.arg(name);
   }
 
+  /** The first argument with this name, or {@code null} when the message has none (an optional argument). */
+  public Arg argOrNull(String name) {
+    return message.argOrNull(name);
+  }
+
   /** The argument at this position (0-based). */
   public Arg arg(int index) {
     return message.arg(index);

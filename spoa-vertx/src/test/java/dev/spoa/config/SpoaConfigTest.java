@@ -45,7 +45,7 @@ class SpoaConfigTest {
   }
 
   private JsonObject read(Path file, Map<String, String> env, Properties props, List<String> args) {
-    var retriever = SpoaConfigLoader.retriever(vertx, file, env, props, args, 0);
+    var retriever = SpoaConfigLoader.retriever(vertx, file, env, props, args, Set.of("bot"), 0);
     try {
       return retriever.getConfig().await();
     } finally {
@@ -129,7 +129,7 @@ class SpoaConfigTest {
   @Test
   void secretsAreMaskedWhenTheConfigurationIsLogged() {
     SpoaConfig config = SpoaConfig.fromJson(new JsonObject().put("spoa", new JsonObject().put("port", 5))
-      .put("cluster", new JsonObject().put("password", "hunter2")));
+      .put("bot", new JsonObject().put("redisPassword", "hunter2")), Set.of("bot"));
     String text = config.describe();
     assertFalse(text.contains("hunter2"), text);
     assertTrue(text.contains("****"), text);
@@ -138,9 +138,69 @@ class SpoaConfigTest {
   @Test
   void environmentNamesMapToNestedKeys() {
     JsonObject env = SpoaConfigLoader.fromEnv(Map.of("SPOA_MAX_FRAME_SIZE", "1", "SPOA_METRICS_PORT", "2",
-      "SPOA_AGENT_LOG_LEVEL", "debug", "SPOA_", "x", "HOME", "/root"));
+      "SPOA_AGENT_LOG_LEVEL", "debug", "SPOA_", "x", "HOME", "/root"), Set.of());
     assertEquals(new JsonObject().put("spoa", new JsonObject().put("maxFrameSize", "1"))
       .put("metrics", new JsonObject().put("port", "2"))
       .put("agent", new JsonObject().put("logLevel", "debug")), env);
+  }
+
+  @Test
+  void anAgentsOwnSectionIsReadFromEverySourceWithTypedValues() throws Exception {
+    Path file = Files.createTempFile("spoa", ".yaml");
+    Files.writeString(file, "bot:\n  threshold: 5\n  reason: file\n  limits: {perMinute: 60}\n");
+    Map<String, String> env = Map.of("SPOA_BOT_REDIS_URL", "redis://127.0.0.1:6379", "SPOA_BOT_REASON", "env");
+    Properties props = new Properties();
+    props.setProperty("spoa.bot.threshold", "7");
+    props.setProperty("spoa.bot.weight", "0.5");
+    SpoaConfig config = SpoaConfig.fromJson(read(file, env, props, List.of("--bot.enabled=false")), Set.of("bot"));
+    JsonObject bot = config.section("bot");
+    assertEquals(7, bot.getInteger("threshold"), "a property beats the file, and reads as a number");
+    assertEquals(0.5, bot.getDouble("weight"));
+    assertEquals(false, bot.getBoolean("enabled"), "an argument reads as a boolean");
+    assertEquals("redis://127.0.0.1:6379", bot.getString("redisUrl"), "SPOA_BOT_REDIS_URL is bot.redisUrl");
+    assertEquals("env", bot.getString("reason"));
+    assertEquals(60, bot.getJsonObject("limits").getInteger("perMinute"));
+    assertEquals(new JsonObject(), config.section("other"), "a section nobody gave is empty");
+
+    SpoaConfigException undeclared = assertThrows(SpoaConfigException.class,
+      () -> SpoaConfig.fromJson(new JsonObject().put("bot", new JsonObject())));
+    assertTrue(undeclared.getMessage().contains("unknown section 'bot' (known: agent, cluster, metrics, spoa, tls)"),
+      undeclared.getMessage());
+  }
+
+  @Test
+  void theRoleDecidesWhetherTheEventBusIsClustered() {
+    SpoaConfig all = SpoaConfig.fromJson(new JsonObject());
+    assertEquals(SpoaConfig.Role.ALL, all.role());
+    assertFalse(all.cluster().enabled(), "one JVM: no cluster unless asked");
+    assertEquals(1, all.handlerInstances());
+
+    SpoaConfig handler = SpoaConfig.fromJson(new JsonObject()
+      .put("agent", new JsonObject().put("role", "handler").put("workerPoolSize", "4").put("nodeName", "h1"))
+      .put("cluster", new JsonObject().put("members", "127.0.0.1:5701, 127.0.0.1:5702").put("port", "5702")));
+    assertEquals(SpoaConfig.Role.HANDLER, handler.role());
+    assertTrue(handler.cluster().enabled(), "the handler role joins the cluster");
+    assertEquals(4, handler.handlerInstances(), "one worker instance per pool thread");
+    assertEquals(List.of("127.0.0.1:5701", "127.0.0.1:5702"), handler.cluster().members());
+    assertEquals(5702, handler.cluster().port());
+    assertEquals(ClusterSettings.DEFAULT_HOST, handler.cluster().host(), "loopback unless told otherwise");
+    assertFalse(handler.cluster().hostGiven());
+    assertEquals("h1", handler.nodeName());
+
+    SpoaConfig explicit = SpoaConfig.fromJson(new JsonObject()
+      .put("agent", new JsonObject().put("workerPoolSize", 4).put("handlerInstances", 2)));
+    assertEquals(2, explicit.handlerInstances());
+
+    SpoaConfigException e = assertThrows(SpoaConfigException.class, () -> SpoaConfig.fromJson(new JsonObject()
+      .put("agent", new JsonObject().put("role", "front").put("workerPoolSize", -1))
+      .put("cluster", new JsonObject().put("enabled", false).put("port", 70000).put("hots", "x"))));
+    String m = e.getMessage();
+    assertTrue(m.contains("agent.role front needs the clustered event bus"), m);
+    assertTrue(m.contains("agent.workerPoolSize: expected 0"), m);
+    assertTrue(m.contains("cluster.port: expected 0"), m);
+    assertTrue(m.contains("unknown key 'cluster.hots', did you mean 'host'?"), m);
+    SpoaConfigException role = assertThrows(SpoaConfigException.class,
+      () -> SpoaConfig.fromJson(new JsonObject().put("agent", new JsonObject().put("role", "both"))));
+    assertTrue(role.getMessage().contains("agent.role: expected all, front or handler, got 'both'"), role.getMessage());
   }
 }

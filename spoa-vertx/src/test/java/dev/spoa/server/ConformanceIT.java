@@ -283,8 +283,8 @@ class ConformanceIT extends AgentTestBase {
   }
 
   /**
-   * Copies what is written to System.err meanwhile (slf4j-simple writes there, looking System.err
-   * up at each line), still passing it through.
+   * Copies what is written to System.err meanwhile (the tests' logback writes there, looking System.err
+   * up at each write), still passing it through.
    */
   static final class LogCapture implements AutoCloseable {
     private final PrintStream original = System.err;

@@ -1,4 +1,4 @@
-package dev.spoa.examples.launcher;
+package dev.spoa.agent.impl;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 /** The agent's handler of exceptions nothing caught: a trace, except for one known Vert.x race. */
 class UnhandledExceptionLogTest {
 
-  private final Logger logger = (Logger) LoggerFactory.getLogger(AgentLauncher.class);
+  private final Logger logger = (Logger) LoggerFactory.getLogger(UnhandledExceptions.class);
   private final ListAppender<ILoggingEvent> events = new ListAppender<>();
 
   @BeforeEach
@@ -38,7 +38,7 @@ class UnhandledExceptionLogTest {
 
   @Test
   void theKnownClusteredEventBusRaceIsOneLineWithoutATrace() {
-    AgentLauncher.unhandled(thrownBy("io.vertx.core.eventbus.impl.clustered.OutboundConnection", "Promise already completed"));
+    UnhandledExceptions.log(thrownBy("io.vertx.core.eventbus.impl.clustered.OutboundConnection", "Promise already completed"));
     assertEquals(1, events.list.size());
     assertEquals(Level.WARN, events.list.get(0).getLevel());
     assertNull(events.list.get(0).getThrowableProxy(), "no stack trace");
@@ -46,8 +46,8 @@ class UnhandledExceptionLogTest {
 
   @Test
   void anyOtherUnhandledExceptionKeepsItsTrace() {
-    AgentLauncher.unhandled(thrownBy("dev.spoa.Mine", "Promise already completed"));
-    AgentLauncher.unhandled(thrownBy("io.vertx.core.eventbus.impl.clustered.OutboundConnection", "something else"));
+    UnhandledExceptions.log(thrownBy("dev.spoa.Mine", "Promise already completed"));
+    UnhandledExceptions.log(thrownBy("io.vertx.core.eventbus.impl.clustered.OutboundConnection", "something else"));
     assertEquals(2, events.list.size());
     for (ILoggingEvent e : events.list) {
       assertEquals(Level.ERROR, e.getLevel());
