@@ -313,7 +313,7 @@ public final class SpoaConfig {
     static final Map<String, Type> METRICS = Map.of("enabled", Type.BOOLEAN, "host", Type.STRING, "port", Type.INT);
     static final Map<String, Type> AGENT = Map.of("instances", Type.INT, "messages", Type.ARRAY,
       "logLevel", Type.STRING, "eventLoops", Type.INT, "nativeTransport", Type.BOOLEAN, "role", Type.STRING,
-      "handlerInstances", Type.INT, "workerPoolSize", Type.INT, "nodeName", Type.STRING);
+      "handlerInstances", Type.INT, "workerPoolSize", Type.INT, "nodeName", Type.STRING, "handlers", Type.OBJECT);
     static final Map<String, Type> CLUSTER = Map.of("enabled", Type.BOOLEAN, "host", Type.STRING, "port", Type.INT,
       "members", Type.ARRAY, "name", Type.STRING, "config", Type.STRING);
 
@@ -417,6 +417,17 @@ public final class SpoaConfig {
   public int handlerInstances() {
     int given = json.getJsonObject("agent").getInteger("handlerInstances", 0);
     return given > 0 ? given : Math.max(1, workerPoolSize());
+  }
+
+  /**
+   * {@code agent.handlers}: message name to the class of its {@link dev.spoa.handler.SpoaHandler},
+   * for agents started from configuration alone (e.g. {@code dev.spoa.agent.SpoaAgentVerticle}).
+   */
+  public Map<String, String> handlerClasses() {
+    Map<String, String> classes = new LinkedHashMap<>();
+    json.getJsonObject("agent").getJsonObject("handlers", new JsonObject())
+      .forEach(e -> classes.put(e.getKey(), String.valueOf(e.getValue())));
+    return classes;
   }
 
   /** When set, handlers deployed by an agent also set {@code txn.<var-prefix>.node} to it; null otherwise. */

@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * An agent's metrics: one Prometheus registry for Vert.x's own metrics and the agent's, served on
  * the admin port. Only loaded when metrics are on: Micrometer is an optional dependency.
  */
-final class AgentMetrics {
+public final class AgentMetrics {
 
   private final PrometheusMeterRegistry registry;
   private final SpoaMetrics spoaMetrics;
@@ -31,12 +31,12 @@ final class AgentMetrics {
   }
 
   /** A registry for a Vert.x still to be built: {@link #addTo} wires Vert.x's metrics into it. */
-  static AgentMetrics create() {
+  public static AgentMetrics create() {
     return new AgentMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }
 
   /** The registry a Vert.x was built with, when it is Prometheus'; otherwise one for the agent's own metrics. */
-  static AgentMetrics of(Vertx vertx) {
+  public static AgentMetrics of(Vertx vertx) {
     return new AgentMetrics(BackendRegistries.getDefaultNow() instanceof PrometheusMeterRegistry p ? p
       : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }
@@ -45,12 +45,12 @@ final class AgentMetrics {
     builder.withMetrics(new MicrometerMetricsFactory(registry));
   }
 
-  SpoaMetrics spoaMetrics() {
+  public SpoaMetrics spoaMetrics() {
     return spoaMetrics;
   }
 
-  Future<SpoaAdminServer> listen(Vertx vertx, SpoaAdminOptions options, String handlerAddressPrefix,
-                                 Supplier<List<SpoaServer>> servers) {
+  public Future<SpoaAdminServer> listen(Vertx vertx, SpoaAdminOptions options, String handlerAddressPrefix,
+                                        Supplier<List<SpoaServer>> servers) {
     return SpoaAdminServer.create(vertx, options, registry, handlerAddressPrefix).servers(servers).listen();
   }
 }

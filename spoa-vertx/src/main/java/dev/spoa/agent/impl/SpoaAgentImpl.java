@@ -14,7 +14,6 @@ import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.Scope;
 import dev.spoa.server.SpoaServerOptions;
-import dev.spoa.server.SpoaServerVerticle;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -220,12 +219,7 @@ public final class SpoaAgentImpl implements SpoaAgent {
         return Future.<Void>succeededFuture();
       }
       SpoaMetrics serverMetrics = metrics == null ? SpoaMetrics.NOOP : metrics.spoaMetrics();
-      return vertx.deployVerticle(() -> new SpoaServerVerticle(config.serverOptions(), serverMetrics) {
-        @Override
-        public Future<?> start() {
-          return super.start().onSuccess(x -> agent.servers.add(server()));
-        }
-      }, new DeploymentOptions().setInstances(config.instances())).<Void>map(id -> {
+      return AgentParts.deployServers(vertx, config, serverMetrics, agent.servers).<Void>map(id -> {
         agent.serverDeployment = id;
         SpoaServerOptions o = config.serverOptions();
         LOG.info("{} listening on {}", name, o.getUnixSocketPath() != null ? "unix:" + o.getUnixSocketPath()
@@ -236,10 +230,7 @@ public final class SpoaAgentImpl implements SpoaAgent {
       if (metrics == null) {
         return Future.succeededFuture();
       }
-      SpoaAdminOptions admin = config.adminOptions();
-      if (admin.getRequiredMessages().isEmpty() && config.role().runsServer()) {
-        admin.setRequiredMessages(handlers.stream().map(HandlerEntry::message).distinct().toList());
-      }
+      SpoaAdminOptions admin = AgentParts.adminOptions(config, handlers.stream().map(HandlerEntry::message).distinct().toList());
       return metrics.listen(vertx, admin, config.serverOptions().getHandlerAddressPrefix(), agent::servers)
         .<Void>map(server -> {
           agent.adminPort = server.actualPort();
