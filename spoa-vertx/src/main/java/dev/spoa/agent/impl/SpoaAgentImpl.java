@@ -123,6 +123,7 @@ public final class SpoaAgentImpl implements SpoaAgent {
         return;
       }
       config = loadConfig(commandLine);
+      checkClasspath(config);
     } catch (IllegalArgumentException | SpoaConfigException e) {
       System.err.println(e.getMessage());
       System.exit(2);
@@ -160,6 +161,11 @@ public final class SpoaAgentImpl implements SpoaAgent {
 
   @Override
   public Future<RunningAgent> deploy(Vertx vertx, SpoaConfig config) {
+    try {
+      checkClasspath(config);
+    } catch (SpoaConfigException e) {
+      return Future.failedFuture(e);
+    }
     RunningAgentImpl agent = new RunningAgentImpl(vertx, false, config);
     return deployAll(agent, config.metricsEnabled() ? AgentMetrics.of(vertx) : null).map(agent);
   }
@@ -179,7 +185,39 @@ public final class SpoaAgentImpl implements SpoaAgent {
     }
   }
 
+  /** The optional dependencies that the configuration asks for, named with the setting that needs them. */
+  static void checkClasspath(SpoaConfig config) {
+    List<String> missing = new ArrayList<>();
+    if (config.metricsEnabled() && !present("io.vertx.micrometer.MicrometerMetricsFactory",
+      "io.micrometer.prometheusmetrics.PrometheusMeterRegistry")) {
+      missing.add("metrics.enabled is true: add io.vertx:vertx-micrometer-metrics and"
+        + " io.micrometer:micrometer-registry-prometheus, or set metrics.enabled to false");
+    }
+    if (config.cluster().enabled() && !present("io.vertx.spi.cluster.hazelcast.HazelcastClusterManager")) {
+      missing.add("agent.role " + config.role() + " (cluster.enabled) needs io.vertx:vertx-hazelcast");
+    }
+    if (!missing.isEmpty()) {
+      throw new SpoaConfigException(missing);
+    }
+  }
+
+  private static boolean present(String... classNames) {
+    for (String name : classNames) {
+      try {
+        Class.forName(name, false, SpoaAgentImpl.class.getClassLoader());
+      } catch (ClassNotFoundException | LinkageError e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private Future<RunningAgent> startOwn(SpoaConfig config, CommandLine commandLine, Consumer<RunningAgentImpl> created) {
+    try {
+      checkClasspath(config);
+    } catch (SpoaConfigException e) {
+      return Future.failedFuture(e);
+    }
     LogLevels.apply(config.logLevel());
     LogLevels.quietKnownNoise();
     Path confFile = commandLine == null ? null : commandLine.confFile();
