@@ -22,6 +22,12 @@ final class AgentProcess implements AutoCloseable {
   }
 
   static AgentProcess start(String name, String... args) throws IOException {
+    // several agents on one host: no admin port clash
+    return start(name, java.util.Map.of("SPOA_METRICS_ENABLED", "false"), List.of(args));
+  }
+
+  /** The jar with these arguments and these environment variables added to the test's. */
+  static AgentProcess start(String name, java.util.Map<String, String> env, List<String> args) throws IOException {
     Path jar = Path.of("target", "ip-reputation-agent.jar").toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("run after 'package': " + jar);
@@ -29,9 +35,9 @@ final class AgentProcess implements AutoCloseable {
     Path log = Files.createTempFile("agent-" + name + "-", ".log");
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
       "-Xmx256m", "-jar", jar.toString()));
-    cmd.addAll(List.of(args));
+    cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("SPOA_METRICS_ENABLED", "false"); // several agents on one host: no admin port clash
+    pb.environment().putAll(env);
     Process p = pb.start();
     return new AgentProcess(name, p, log);
   }
