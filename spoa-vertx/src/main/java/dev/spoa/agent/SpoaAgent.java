@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -55,10 +56,18 @@ public interface SpoaAgent {
   SpoaAgent handler(String message, Function<SpoaConfig, ? extends SpoaHandler> factory);
 
   /**
+   * The same, with a factory that also gets the Vert.x instance, for handlers that make clients of
+   * their own (a database, Redis, HTTP). A handler that implements {@link AutoCloseable} is closed
+   * when its verticle stops, after the calls it holds are answered.
+   */
+  SpoaAgent handler(String message, BiFunction<Vertx, SpoaConfig, ? extends SpoaHandler> factory);
+
+  /**
    * The same with deployment options of its own (threading model, instances, worker pool), which
    * take the place of {@code agent.workerPoolSize} and {@code agent.handlerInstances} for it.
    */
-  SpoaAgent handler(String message, Function<SpoaConfig, ? extends SpoaHandler> factory, DeploymentOptions options);
+  SpoaAgent handler(String message, BiFunction<Vertx, SpoaConfig, ? extends SpoaHandler> factory,
+                    DeploymentOptions options);
 
   /**
    * Declares a section of the agent's own in the configuration ({@code bot:} in the file,

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Objects;
@@ -47,13 +48,30 @@ public abstract class SpoaHandlerVerticle extends VerticleBase implements SpoaHa
     this.messageName = Objects.requireNonNull(messageName, "messageName");
   }
 
-  /** A verticle serving {@code messageName} with {@code handler}. */
+  /**
+   * A verticle serving {@code messageName} with {@code handler}. A handler that implements
+   * {@link AutoCloseable} (it holds a client, a pool) is closed when the verticle stops, once the
+   * calls in progress are answered.
+   */
   public static SpoaHandlerVerticle of(String messageName, SpoaHandler handler) {
     Objects.requireNonNull(handler, "handler");
     return new SpoaHandlerVerticle(messageName) {
       @Override
       public Future<java.util.List<dev.spoa.protocol.Action>> handle(SpoaRequest request) {
         return handler.handle(request);
+      }
+
+      @Override
+      public Future<?> stop() {
+        return super.stop().andThen(x -> {
+          if (handler instanceof AutoCloseable closeable) {
+            try {
+              closeable.close();
+            } catch (Exception e) {
+              LoggerFactory.getLogger(SpoaHandlerVerticle.class).warn("closing the handler of {} failed: {}", messageName, e.toString());
+            }
+          }
+        });
       }
     };
   }

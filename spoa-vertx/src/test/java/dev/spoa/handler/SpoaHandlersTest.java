@@ -252,4 +252,31 @@ class SpoaHandlersTest {
     assertEquals(1, reply.actions().size(), "the call in progress is answered");
     undeployed.await();
   }
+
+  /** A handler that holds a client, and says when it was closed, and how many calls it had then. */
+  private static final class ClosingHandler implements SpoaHandler, AutoCloseable {
+    final AtomicInteger calls = new AtomicInteger();
+    volatile int callsWhenClosed = -1;
+
+    @Override
+    public Future<List<Action>> handle(SpoaRequest request) {
+      calls.incrementAndGet();
+      return Future.succeededFuture(List.of());
+    }
+
+    @Override
+    public void close() {
+      callsWhenClosed = calls.get();
+    }
+  }
+
+  @Test
+  void aHandlerThatHoldsResourcesIsClosedWhenItsVerticleStops() {
+    ClosingHandler handler = new ClosingHandler();
+    String id = vertx.deployVerticle(SpoaHandlerVerticle.of("closing", handler)).await();
+    send("closing").await();
+    assertEquals(-1, handler.callsWhenClosed, "open while deployed");
+    vertx.undeploy(id).await();
+    assertEquals(1, handler.callsWhenClosed, "closed on undeploy, after its call");
+  }
 }

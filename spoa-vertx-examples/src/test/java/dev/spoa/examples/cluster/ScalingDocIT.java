@@ -1,5 +1,6 @@
 package dev.spoa.examples.cluster;
 
+import dev.spoa.examples.haproxy.AgentProcess;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import org.junit.jupiter.api.AfterEach;

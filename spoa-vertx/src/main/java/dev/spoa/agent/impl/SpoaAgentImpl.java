@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -43,7 +44,7 @@ public final class SpoaAgentImpl implements SpoaAgent {
 
   private static final Logger LOG = LoggerFactory.getLogger(SpoaAgent.class);
 
-  private record HandlerEntry(String message, Function<SpoaConfig, ? extends SpoaHandler> factory,
+  private record HandlerEntry(String message, BiFunction<Vertx, SpoaConfig, ? extends SpoaHandler> factory,
                               DeploymentOptions options) {
   }
 
@@ -60,16 +61,22 @@ public final class SpoaAgentImpl implements SpoaAgent {
   @Override
   public SpoaAgent handler(String message, Supplier<? extends SpoaHandler> factory) {
     Objects.requireNonNull(factory, "factory");
-    return handler(message, config -> factory.get(), null);
+    return handler(message, (vertx, config) -> factory.get(), null);
   }
 
   @Override
   public SpoaAgent handler(String message, Function<SpoaConfig, ? extends SpoaHandler> factory) {
+    Objects.requireNonNull(factory, "factory");
+    return handler(message, (vertx, config) -> factory.apply(config), null);
+  }
+
+  @Override
+  public SpoaAgent handler(String message, BiFunction<Vertx, SpoaConfig, ? extends SpoaHandler> factory) {
     return handler(message, factory, null);
   }
 
   @Override
-  public SpoaAgent handler(String message, Function<SpoaConfig, ? extends SpoaHandler> factory,
+  public SpoaAgent handler(String message, BiFunction<Vertx, SpoaConfig, ? extends SpoaHandler> factory,
                            DeploymentOptions options) {
     Objects.requireNonNull(message, "message");
     Objects.requireNonNull(factory, "factory");
@@ -294,8 +301,9 @@ public final class SpoaAgentImpl implements SpoaAgent {
           .setWorkerPoolSize(config.workerPoolSize());
       }
       String nodeName = config.nodeName();
-      Supplier<SpoaHandler> handler = nodeName == null ? () -> entry.factory().apply(config)
-        : () -> withNodeName(entry.factory().apply(config), nodeName);
+      Vertx vertx = agent.vertx();
+      Supplier<SpoaHandler> handler = nodeName == null ? () -> entry.factory().apply(vertx, config)
+        : () -> withNodeName(entry.factory().apply(vertx, config), nodeName);
       all = all.compose(v -> agent.vertx().deployVerticle(() -> SpoaHandlerVerticle.of(entry.message(), handler.get()), options)
         .<Void>map(id -> {
           agent.handlerDeployments.add(id);
@@ -362,11 +370,25 @@ public final class SpoaAgentImpl implements SpoaAgent {
   }
 
   private static SpoaHandler withNodeName(SpoaHandler handler, String nodeName) {
-    Action node = Action.setVar(Scope.TXN, NODE_VARIABLE, nodeName);
-    return req -> handler.handle(req).map(actions -> {
-      List<Action> all = new ArrayList<>(actions == null ? List.of() : actions);
-      all.add(node);
-      return all;
-    });
+    return new NodeNamed(handler, Action.setVar(Scope.TXN, NODE_VARIABLE, nodeName));
+  }
+
+  /** Adds the node's name to every answer; closes the handler it wraps when that holds resources. */
+  private record NodeNamed(SpoaHandler handler, Action node) implements SpoaHandler, AutoCloseable {
+    @Override
+    public Future<List<Action>> handle(dev.spoa.handler.SpoaRequest request) {
+      return handler.handle(request).map(actions -> {
+        List<Action> all = new ArrayList<>(actions == null ? List.of() : actions);
+        all.add(node);
+        return all;
+      });
+    }
+
+    @Override
+    public void close() throws Exception {
+      if (handler instanceof AutoCloseable closeable) {
+        closeable.close();
+      }
+    }
   }
 }

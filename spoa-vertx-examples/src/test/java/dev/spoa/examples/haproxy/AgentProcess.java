@@ -1,4 +1,4 @@
-package dev.spoa.examples.cluster;
+package dev.spoa.examples.haproxy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /** The packaged agent jar in its own JVM, with its output in a temporary log; stopped by its pid. */
-final class AgentProcess implements AutoCloseable {
+public final class AgentProcess implements AutoCloseable {
 
   private final String name;
   private final Process process;
@@ -21,20 +21,35 @@ final class AgentProcess implements AutoCloseable {
     this.log = log;
   }
 
-  static AgentProcess start(String name, String... args) throws IOException {
+  public static AgentProcess start(String name, String... args) throws IOException {
     // several agents on one host: no admin port clash
     return start(name, java.util.Map.of("SPOA_METRICS_ENABLED", "false"), List.of(args));
   }
 
   /** The jar with these arguments and these environment variables added to the test's. */
-  static AgentProcess start(String name, java.util.Map<String, String> env, List<String> args) throws IOException {
+  public static AgentProcess start(String name, java.util.Map<String, String> env, List<String> args) throws IOException {
+    return launch(name, env, List.of("-jar", jar()), args);
+  }
+
+  /** Another main class of the jar (e.g. the rate-limit agent). */
+  public static AgentProcess startClass(String name, java.util.Map<String, String> env, String mainClass, List<String> args)
+    throws IOException {
+    return launch(name, env, List.of("-cp", jar(), mainClass), args);
+  }
+
+  private static String jar() {
     Path jar = Path.of("target", "ip-reputation-agent.jar").toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("run after 'package': " + jar);
     }
+    return jar.toString();
+  }
+
+  private static AgentProcess launch(String name, java.util.Map<String, String> env, List<String> what, List<String> args)
+    throws IOException {
     Path log = Files.createTempFile("agent-" + name + "-", ".log");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-      "-Xmx256m", "-jar", jar.toString()));
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+    cmd.addAll(what);
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
@@ -42,15 +57,15 @@ final class AgentProcess implements AutoCloseable {
     return new AgentProcess(name, p, log);
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
-  String log() {
+  public String log() {
     try {
       return Files.readString(log);
     } catch (IOException e) {
@@ -59,11 +74,11 @@ final class AgentProcess implements AutoCloseable {
   }
 
   /** Waits until the log shows a line containing {@code text}; fails if the process exits first. */
-  void awaitLog(String text, long timeoutSeconds) throws InterruptedException {
+  public void awaitLog(String text, long timeoutSeconds) throws InterruptedException {
     awaitLog(l -> l.contains(text), text, timeoutSeconds);
   }
 
-  void awaitLog(Predicate<String> check, String what, long timeoutSeconds) throws InterruptedException {
+  public void awaitLog(Predicate<String> check, String what, long timeoutSeconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
     while (!check.test(log())) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -74,7 +89,7 @@ final class AgentProcess implements AutoCloseable {
   }
 
   /** SIGKILL by pid: the node dies without leaving the cluster. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
   }
 

@@ -1,0 +1,165 @@
+package dev.spoa.examples.ratelimit;
+
+import dev.spoa.examples.haproxy.AgentProcess;
+import dev.spoa.examples.haproxy.HaproxyBinary;
+import dev.spoa.examples.haproxy.HaproxyProcess;
+import dev.spoa.protocol.AckFrame;
+import dev.spoa.protocol.Action;
+import dev.spoa.protocol.Arg;
+import dev.spoa.protocol.Scope;
+import dev.spoa.protocol.SpoaMessage;
+import dev.spoa.protocol.TypedValue;
+import dev.spoa.testing.SpopTestClient;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The rate-limit example with a real redis-server and a real HAProxy: the limit holds across agent
+ * JVMs because the count lives in Redis, and with Redis gone every request is still answered in
+ * time, let through with the error variable, and the outage is logged once.
+ */
+class RateLimitHaproxyIT {
+
+  private static final String MAIN = RateLimitAgent.class.getName();
+  private final List<AgentProcess> agents = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private RedisServer redis;
+  private Vertx vertx;
+
+  @BeforeEach
+  void startRedis() throws Exception {
+    redis = RedisServer.start();
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (AgentProcess a : agents) {
+      a.close();
+    }
+    if (vertx != null) {
+      vertx.close().await();
+    }
+    redis.close();
+  }
+
+  /** One agent JVM on {@code port}, counting in the test's Redis with a limit of 5 per minute. */
+  private AgentProcess agent(String name, int port) throws Exception {
+    AgentProcess a = AgentProcess.startClass(name, Map.of("SPOA_METRICS_ENABLED", "false"), MAIN,
+      List.of("--conf", HaproxyProcess.confDir().resolve("ratelimit.yaml").toString(), "--port", String.valueOf(port),
+        "--ratelimit.redis=" + redis.url(), "--ratelimit.limit=5", "--ratelimit.window=60"));
+    agents.add(a);
+    a.awaitLog("rate-limit agent listening on 127.0.0.1:" + port, 60);
+    return a;
+  }
+
+  /** conf/haproxy-ratelimit.cfg and conf/spoe-ratelimit.conf as shipped, on the test's ports. */
+  private static HaproxyProcess haproxy(HaproxyBinary binary, int web, int agentPort) throws Exception {
+    String cfg = Files.readString(HaproxyProcess.confDir().resolve("haproxy-ratelimit.cfg"))
+      .replaceFirst("(?m)^global$", "global\n    stats socket @STATS_SOCKET@ mode 600 level admin")
+      .replace("127.0.0.1:8001", "127.0.0.1:" + web)
+      .replace("127.0.0.1:12346", "127.0.0.1:" + agentPort)
+      .replace("config conf/spoe-ratelimit.conf", "config @DIR@/spoe-ratelimit.conf")
+      .replace("    mode tcp\n", "    mode " + binary.backendMode() + "\n");
+    assertTrue(cfg.contains("127.0.0.1:" + web) && cfg.contains("@DIR@/spoe-ratelimit.conf"), cfg);
+    HaproxyProcess h = HaproxyProcess.start(binary, cfg, web, "spoe-ratelimit.conf",
+      Files.readString(HaproxyProcess.confDir().resolve("spoe-ratelimit.conf")));
+    assertEquals("UP/L7OK", h.awaitCheck("spoe-rl", "agent1", "UP", "L7OK", Duration.ofSeconds(15)), h.log());
+    return h;
+  }
+
+  /** Status, Rl-Count and Rl-Error of one request. */
+  private String get(int web) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web + "/"))
+      .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    return r.statusCode() + " " + r.headers().firstValue("Rl-Count").orElse("-") + " "
+      + r.headers().firstValue("Rl-Error").orElse("-");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(HaproxyBinary.ALL)
+  void theSixthRequestOfAClientGets429(HaproxyBinary binary) throws Exception {
+    int port = HaproxyProcess.freePort();
+    int web = HaproxyProcess.freePort();
+    agent("rl", port);
+    try (HaproxyProcess haproxy = haproxy(binary, web, port)) {
+      List<String> answers = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        answers.add(get(web));
+      }
+      assertEquals(List.of("200 1 -", "200 2 -", "200 3 -", "200 4 -", "200 5 -", "429 6 -", "429 7 -"), answers,
+        haproxy::log);
+    }
+  }
+
+  @Test
+  void twoAgentJvmsCountAgainstOneLimit() throws Exception {
+    int[] ports = {HaproxyProcess.freePort(), HaproxyProcess.freePort()};
+    agent("rl-1", ports[0]);
+    agent("rl-2", ports[1]);
+    vertx = Vertx.vertx();
+    List<SpopTestClient> clients = new ArrayList<>();
+    for (int port : ports) {
+      SpopTestClient c = SpopTestClient.connect(vertx, port, "127.0.0.1").await();
+      c.hello().await();
+      clients.add(c);
+    }
+    Arg ip = Arg.of("ip", TypedValue.ofAddress(InetAddress.getByName("192.0.2.7")));
+    List<Object> counts = new ArrayList<>();
+    for (int i = 0; i < 8; i++) { // alternately to each JVM
+      AckFrame ack = clients.get(i % 2).notify(SpoaMessage.of(RateLimitHandler.MESSAGE, ip)).await();
+      counts.add(ack.actions().get(0).value().asLong() + (ack.actions().get(1).value().asBoolean() ? " limited" : ""));
+    }
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, "6 limited", "7 limited", "8 limited").toString(), counts.toString(),
+      "one count in Redis for the client, whichever JVM answers");
+  }
+
+  @Test
+  void withRedisGoneEveryRequestIsAnsweredInTimeAndLetThrough() throws Exception {
+    int port = HaproxyProcess.freePort();
+    int web = HaproxyProcess.freePort();
+    AgentProcess agent = agent("rl", port);
+    HaproxyBinary binary = HaproxyBinary.versions().get(0);
+    try (HaproxyProcess haproxy = haproxy(binary, web, port)) {
+      assertEquals("200 1 -", get(web));
+      redis.stop();
+      for (int i = 0; i < 30; i++) {
+        long start = System.nanoTime();
+        assertEquals("200 - redis-unavailable", get(web), haproxy::log);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < 400, "answered well inside the agent's deadline, not at HAProxy's timeout: " + millis + " ms");
+      }
+      assertFalse(haproxy.log().contains("st=1"), "no SPOE error: the agent answered each NOTIFY\n" + haproxy.log());
+      String log = agent.log();
+      assertEquals(1, log.lines().filter(l -> l.contains("does not answer")).count(), "the outage is logged once:\n" + log);
+      assertFalse(log.lines().anyMatch(l -> l.startsWith("\tat ")), "no stack trace:\n" + log);
+
+      redis.restart(); // an empty Redis: counting starts again
+      String answer = "";
+      for (int i = 0; i < 50 && !answer.startsWith("200 1 "); i++) {
+        answer = get(web);
+      }
+      assertEquals("200 1 -", answer, "counted again once Redis is back");
+      assertTrue(agent.log().contains("answers again"), agent.log());
+    }
+  }
+}
