@@ -3,7 +3,6 @@ package dev.spoa.agent;
 import dev.spoa.agent.impl.AgentMetrics;
 import dev.spoa.agent.impl.AgentParts;
 import dev.spoa.config.SpoaConfig;
-import dev.spoa.handler.SpoaHandler;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.SpoaServer;
@@ -28,7 +27,7 @@ import java.util.function.Supplier;
  *      -conf agent.json [-instances 2] [-worker] [-cluster -cluster-host 127.0.0.1]
  * </pre>
  * {@code config()} holds the sections of {@code conf/spoa.yaml} as JSON; {@code agent.handlers} maps
- * each message to the class of its {@link SpoaHandler} (a public constructor taking a
+ * each message to the class of its {@link dev.spoa.handler.SpoaHandler} (a public constructor taking a
  * {@link SpoaConfig}, or none). Any other top-level key is the application's own section, read by
  * handlers with {@link SpoaConfig#section(String)}.
  *
@@ -56,7 +55,7 @@ public class SpoaAgentVerticle extends VerticleBase {
       config = SpoaConfig.fromJson(json, own);
       if (config.role().runsHandlers()) {
         for (Map.Entry<String, String> e : config.handlerClasses().entrySet()) {
-          handlers.add(SpoaHandlerVerticle.of(e.getKey(), instantiate(e.getKey(), e.getValue(), config)));
+          handlers.add(SpoaHandlerVerticle.of(e.getKey(), AgentParts.instantiate(e.getKey(), e.getValue(), config)));
         }
       }
     } catch (RuntimeException e) {
@@ -86,26 +85,5 @@ public class SpoaAgentVerticle extends VerticleBase {
   private static Future<Void> startHandler(SpoaHandlerVerticle handler, Vertx vertx, Context context) {
     handler.init(vertx, context);
     return handler.start().mapEmpty();
-  }
-
-  private static SpoaHandler instantiate(String message, String className, SpoaConfig config) {
-    try {
-      Class<?> type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
-      if (!SpoaHandler.class.isAssignableFrom(type)) {
-        throw new IllegalArgumentException("agent.handlers." + message + ": " + className + " is not a SpoaHandler");
-      }
-      try {
-        return (SpoaHandler) type.getConstructor(SpoaConfig.class).newInstance(config);
-      } catch (NoSuchMethodException e) {
-        return (SpoaHandler) type.getConstructor().newInstance();
-      }
-    } catch (ClassNotFoundException e) {
-      throw new IllegalArgumentException("agent.handlers." + message + ": class " + className + " not found");
-    } catch (NoSuchMethodException e) {
-      throw new IllegalArgumentException("agent.handlers." + message + ": " + className
-        + " needs a public constructor taking a SpoaConfig, or none");
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalArgumentException("agent.handlers." + message + ": cannot create " + className + ": " + e.getCause());
-    }
   }
 }

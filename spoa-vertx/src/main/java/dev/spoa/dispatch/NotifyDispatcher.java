@@ -10,6 +10,7 @@ import dev.spoa.protocol.SpoaMessage;
 import dev.spoa.protocol.Variable;
 import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.handler.SpoaHandlers;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Completable;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -45,6 +46,8 @@ public final class NotifyDispatcher {
   private static final int MAX_CACHED_NAMES = 1024;
   /** Direct-call deadlines are nanoTime values: a "practically infinite" timeout is capped at a day. */
   private static final long MAX_DIRECT_TIMEOUT_MILLIS = TimeUnit.DAYS.toMillis(1);
+  /** Requests a hedged message may add to its first: bounds the load a slow handler gets. */
+  private static final int MAX_HEDGES = 2;
 
   private final EventBus eventBus;
   private final LocalHandlers localHandlers;
@@ -53,7 +56,10 @@ public final class NotifyDispatcher {
   /** Replaced whole when the options change, so that a dispatch sees one consistent set. */
   private volatile Settings settings;
 
-  private record Route(String address, DeliveryOptions delivery, long timeoutNanos) {
+  /**
+   * @param hedgeNanos when a message without an answer is sent again (0: never)
+   */
+  private record Route(String address, DeliveryOptions delivery, long timeoutNanos, long hedgeNanos) {
   }
 
   /** The options and what is derived from them: routes per message name, fallback actions per reason. */
@@ -149,40 +155,109 @@ public final class NotifyDispatcher {
       // written (OutboundConnection completes a promise twice); the NOTIFY still gets its ACK
       return fallback(current, req, FallbackReason.ERROR, "the event bus failed to send the request: " + e);
     }
-    return replied.transform(ar -> {
-      if (ar.succeeded()) {
-        Message<Object> reply = ar.result();
-        if (reply.body() instanceof SpoaReply r) {
-          metrics.messageHandled(name, System.nanoTime() - start);
-          return Future.succeededFuture(r.actions());
-        }
-        return fallback(current, req, FallbackReason.ERROR, "unexpected reply " + typeOf(reply.body()));
+    if (route.hedgeNanos() > 0) {
+      return new HedgedRequest(current, req, route, deadlines, start, replied).answer.future();
+    }
+    return replied.transform(ar -> outcome(current, req, route, start, ar));
+  }
+
+  /** The actions for one request's outcome: the reply's, or the fallback that says why there are none. */
+  private Future<List<Action>> outcome(Settings current, SpoaRequest req, Route route, long start,
+                                       AsyncResult<Message<Object>> ar) {
+    String name = req.messageName();
+    if (ar.succeeded()) {
+      Message<Object> reply = ar.result();
+      if (reply.body() instanceof SpoaReply r) {
+        metrics.messageHandled(name, System.nanoTime() - start);
+        return Future.succeededFuture(r.actions());
       }
-      Throwable cause = ar.cause();
-      if (cause instanceof ReplyException re) {
-        switch (re.failureType()) {
-          case NO_HANDLERS:
-            return fallback(current, req, FallbackReason.NO_HANDLER, "no handler registered");
-          case TIMEOUT:
-            return fallback(current, req, FallbackReason.TIMEOUT, "no reply within " + route.delivery().getSendTimeout() + " ms");
-          case RECIPIENT_FAILURE:
-            if (isWireFailure(re)) {
-              return fallback(current, req, FallbackReason.ERROR, "the handler's node cannot read the request: "
-                + re.getMessage());
-            }
-            return fallback(current, req, FallbackReason.HANDLER_FAILURE, "handler failed: " + re.getMessage());
-          case ERROR:
-            if (isWireFailure(re)) {
-              return fallback(current, req, FallbackReason.ERROR, "this node cannot read the handler's reply: "
-                + re.getMessage());
-            }
-            break;
-          default:
-            break;
-        }
+      return fallback(current, req, FallbackReason.ERROR, "unexpected reply " + typeOf(reply.body()));
+    }
+    Throwable cause = ar.cause();
+    if (cause instanceof ReplyException re) {
+      switch (re.failureType()) {
+        case NO_HANDLERS:
+          return fallback(current, req, FallbackReason.NO_HANDLER, "no handler registered");
+        case TIMEOUT:
+          return fallback(current, req, FallbackReason.TIMEOUT, "no reply within " + route.delivery().getSendTimeout() + " ms");
+        case RECIPIENT_FAILURE:
+          if (isWireFailure(re)) {
+            return fallback(current, req, FallbackReason.ERROR, "the handler's node cannot read the request: "
+              + re.getMessage());
+          }
+          return fallback(current, req, FallbackReason.HANDLER_FAILURE, "handler failed: " + re.getMessage());
+        case ERROR:
+          if (isWireFailure(re)) {
+            return fallback(current, req, FallbackReason.ERROR, "this node cannot read the handler's reply: "
+              + re.getMessage());
+          }
+          break;
+        default:
+          break;
       }
-      return fallback(current, req, FallbackReason.ERROR, String.valueOf(cause));
-    });
+    }
+    return fallback(current, req, FallbackReason.ERROR, String.valueOf(cause));
+  }
+
+  /**
+   * A message asked again when no handler has answered after {@code hedgeAfter}, and once more after
+   * twice that (a dead or cold node: the event bus picks the address's next consumer each time, so
+   * each new request may land on another node); the first answer wins. A failure ends it only when
+   * no other request is pending: a quick failure before the hedge (no handler, the handler failed)
+   * is not asked again.
+   * Runs on the connection's context: the event bus completes requests on the sender's context,
+   * and the hedge time is one of the connection's {@link Deadlines}.
+   */
+  private final class HedgedRequest extends Deadlines.Entry {
+    final Promise<List<Action>> answer = Promise.promise();
+    final Settings settings;
+    final SpoaRequest request;
+    final Route route;
+    final Deadlines deadlines;
+    final long start;
+    int pending = 1;
+    int hedges;
+
+    HedgedRequest(Settings settings, SpoaRequest request, Route route, Deadlines deadlines, long start,
+                  Future<Message<Object>> first) {
+      this.settings = settings;
+      this.request = request;
+      this.route = route;
+      this.deadlines = deadlines;
+      this.start = start;
+      deadlines.add(this, start + route.hedgeNanos());
+      first.onComplete(this::settle);
+    }
+
+    @Override
+    void expired() {
+      if (answer.future().isComplete()) {
+        return;
+      }
+      hedges++;
+      long left = route.timeoutNanos() - (System.nanoTime() - start);
+      if (hedges < MAX_HEDGES && left > route.hedgeNanos()) {
+        deadlines.add(this, start + (hedges + 1) * route.hedgeNanos());
+      }
+      metrics.messageHedged(request.messageName());
+      try {
+        Future<Message<Object>> again = eventBus.request(route.address(), request,
+          new DeliveryOptions().setSendTimeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
+        pending++;
+        again.onComplete(this::settle);
+      } catch (RuntimeException e) { // see request(): the first request is still pending
+        LOG.debug("hedged request to {} not sent", route.address(), e);
+      }
+    }
+
+    private void settle(AsyncResult<Message<Object>> ar) {
+      pending--;
+      if (answer.future().isComplete() || (ar.failed() && pending > 0)) {
+        return;
+      }
+      deadlines.remove(this);
+      outcome(settings, request, route, start, ar).onComplete(answer);
+    }
   }
 
   /**
@@ -317,8 +392,9 @@ public final class NotifyDispatcher {
     if (r == null) {
       SpoaServerOptions options = current.options();
       long timeout = options.getHandlerTimeout(name);
+      long hedge = options.getHedgeAfter() > 0 && options.getHedgeAfter() < timeout ? options.getHedgeAfter() : 0;
       r = new Route(options.getHandlerAddressPrefix() + name, new DeliveryOptions().setSendTimeout(timeout),
-        TimeUnit.MILLISECONDS.toNanos(Math.min(timeout, MAX_DIRECT_TIMEOUT_MILLIS)));
+        TimeUnit.MILLISECONDS.toNanos(Math.min(timeout, MAX_DIRECT_TIMEOUT_MILLIS)), TimeUnit.MILLISECONDS.toNanos(hedge));
       if (current.routes().size() < MAX_CACHED_NAMES) {
         current.routes().put(name, r);
       }

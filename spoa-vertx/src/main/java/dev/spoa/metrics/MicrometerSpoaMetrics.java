@@ -46,6 +46,7 @@ public final class MicrometerSpoaMetrics implements SpoaMetrics {
   private final Map<String, Counter> disconnectsSent = new ConcurrentHashMap<>();
   private final Map<String, Counter> fallbacks = new ConcurrentHashMap<>();
   private final Map<String, Timer> handlerTimers = new ConcurrentHashMap<>();
+  private final Map<String, Counter> hedges = new ConcurrentHashMap<>();
 
   public MicrometerSpoaMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -178,6 +179,12 @@ public final class MicrometerSpoaMetrics implements SpoaMetrics {
     bounded(handlerTimers, messageName, m -> Timer.builder("spoa.handler.duration").tag("message", m)
       .description("Handler latency per message, answers in time").publishPercentileHistogram()
       .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void messageHedged(String messageName) {
+    bounded(hedges, messageName, m -> Counter.builder("spoa.hedged.requests").tag("message", m)
+      .description("Messages sent to a second handler after hedgeAfter without an answer").register(registry)).increment();
   }
 
   @Override

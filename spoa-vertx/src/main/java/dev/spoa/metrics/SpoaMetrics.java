@@ -73,6 +73,10 @@ public interface SpoaMetrics {
   default void messageHandled(String messageName, long nanos) {
   }
 
+  /** A message had no answer after {@code hedgeAfter} and was sent to a second handler. */
+  default void messageHedged(String messageName) {
+  }
+
   /** A message of a NOTIFY contributed no actions. */
   default void fallback(String messageName, FallbackReason reason) {
   }

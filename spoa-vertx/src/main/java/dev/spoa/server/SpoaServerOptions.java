@@ -64,6 +64,8 @@ public class SpoaServerOptions extends NetServerOptions {
   public static final long DEFAULT_MAX_CONNECTION_AGE = 0;
   public static final double DEFAULT_MAX_CONNECTION_AGE_JITTER = 0.3;
   public static final long DEFAULT_DRAIN_IDLE_TIMEOUT = 1_000;
+  /** 0: off, each message is one request (see {@link #setHedgeAfter(long)}). */
+  public static final long DEFAULT_HEDGE_AFTER = 0;
   /** HAProxy's default {@code fall}: this many refused checks mark the agent DOWN. */
   public static final int DEFAULT_DRAIN_HEALTH_CHECKS = 3;
   /** Off: every message goes over the event bus (see {@link #setDirectDispatch(boolean)}). */
@@ -90,6 +92,7 @@ public class SpoaServerOptions extends NetServerOptions {
   private long maxConnectionAge;
   private double maxConnectionAgeJitter;
   private long drainIdleTimeout;
+  private long hedgeAfter;
   private int drainHealthChecks;
   private boolean pipeliningBefore31;
   private boolean directDispatch;
@@ -128,6 +131,7 @@ public class SpoaServerOptions extends NetServerOptions {
     maxConnectionAge = other.maxConnectionAge;
     maxConnectionAgeJitter = other.maxConnectionAgeJitter;
     drainIdleTimeout = other.drainIdleTimeout;
+    hedgeAfter = other.hedgeAfter;
     drainHealthChecks = other.drainHealthChecks;
     pipeliningBefore31 = other.pipeliningBefore31;
     directDispatch = other.directDispatch;
@@ -172,6 +176,7 @@ public class SpoaServerOptions extends NetServerOptions {
       setMaxConnectionAgeJitter(json.getDouble("maxConnectionAgeJitter"));
     }
     setDrainIdleTimeout(longOr(json, "drainIdleTimeout", drainIdleTimeout));
+    setHedgeAfter(longOr(json, "hedgeAfter", hedgeAfter));
     setDrainHealthChecks(intOr(json, "drainHealthChecks", drainHealthChecks));
     setPipeliningBefore31(boolOr(json, "pipeliningBefore31", pipeliningBefore31));
     setDirectDispatch(boolOr(json, "directDispatch", directDispatch));
@@ -220,6 +225,7 @@ public class SpoaServerOptions extends NetServerOptions {
     maxConnectionAge = DEFAULT_MAX_CONNECTION_AGE;
     maxConnectionAgeJitter = DEFAULT_MAX_CONNECTION_AGE_JITTER;
     drainIdleTimeout = DEFAULT_DRAIN_IDLE_TIMEOUT;
+    hedgeAfter = DEFAULT_HEDGE_AFTER;
     drainHealthChecks = DEFAULT_DRAIN_HEALTH_CHECKS;
     pipeliningBefore31 = DEFAULT_PIPELINING_BEFORE_31;
     directDispatch = DEFAULT_DIRECT_DISPATCH;
@@ -253,6 +259,7 @@ public class SpoaServerOptions extends NetServerOptions {
       .put("maxConnectionAge", maxConnectionAge)
       .put("maxConnectionAgeJitter", maxConnectionAgeJitter)
       .put("drainIdleTimeout", drainIdleTimeout)
+      .put("hedgeAfter", hedgeAfter)
       .put("drainHealthChecks", drainHealthChecks)
       .put("pipeliningBefore31", pipeliningBefore31)
       .put("directDispatch", directDispatch)
@@ -600,6 +607,28 @@ public class SpoaServerOptions extends NetServerOptions {
       throw new IllegalArgumentException("drainIdleTimeout must be at least 1 ms, got " + drainIdleTimeout);
     }
     this.drainIdleTimeout = drainIdleTimeout;
+    return this;
+  }
+
+  public long getHedgeAfter() {
+    return hedgeAfter;
+  }
+
+  /**
+   * A message sent over the event bus that has no answer after this many milliseconds is sent
+   * again, to the address's next consumer (on a cluster, often another node), and once more after
+   * twice this time if still unanswered; the first answer wins, and every request ends at the
+   * handler deadline. It saves the requests that a handler node took with it when it died, or that
+   * a node just started answers late. The cost: a slow handler may be called up to three times for
+   * one message, so hedge only handlers that may be (reads, counters that tolerate it). 0, the default, turns it off; a value at or above a message's
+   * {@link #setHandlerTimeout(long) deadline} never hedges it. Calls made with
+   * {@link #setDirectDispatch(boolean) directDispatch} are not hedged.
+   */
+  public SpoaServerOptions setHedgeAfter(long hedgeAfter) {
+    if (hedgeAfter < 0) {
+      throw new IllegalArgumentException("hedgeAfter must be 0 (off) or more, got " + hedgeAfter);
+    }
+    this.hedgeAfter = hedgeAfter;
     return this;
   }
 

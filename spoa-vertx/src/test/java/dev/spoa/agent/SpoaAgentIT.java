@@ -162,4 +162,29 @@ class SpoaAgentIT {
       app.close().await();
     }
   }
+
+  /** A handler named by class in the configuration: it reads its own section. */
+  public static final class ConfiguredHandler implements SpoaHandler {
+    private final int score;
+
+    public ConfiguredHandler(SpoaConfig config) {
+      score = config.section("bot").getInteger("threshold");
+    }
+
+    @Override
+    public Future<List<Action>> handle(dev.spoa.handler.SpoaRequest request) {
+      return Future.succeededFuture(List.of(Action.setVar(Scope.TXN, "configured", score)));
+    }
+  }
+
+  @Test
+  void handlersNamedInTheFileServeBesideThoseGivenInCode() throws Exception {
+    Path file = Files.createTempFile("agent", ".yaml");
+    Files.writeString(file, "spoa:\n  port: 0\n  warmUpNotifies: 0\nmetrics:\n  enabled: false\n"
+      + "agent:\n  handlers:\n    check-configured: " + ConfiguredHandler.class.getName() + "\nbot:\n  threshold: 3\n");
+    running = botAgent().start("--conf", file.toString()).await();
+    SpopTestClient c = connect();
+    assertEquals(List.of(Action.setVar(Scope.TXN, "configured", 3)), c.notify(SpoaMessage.of("check-configured")).await().actions());
+    assertEquals(Action.setVar(Scope.TXN, "bot_score", 3), c.notify(SpoaMessage.of(MESSAGE)).await().actions().get(0));
+  }
 }

@@ -22,10 +22,16 @@ final class RecordingMetrics implements SpoaMetrics {
   final AtomicInteger refused = new AtomicInteger();
   final AtomicInteger reassemblyTimeouts = new AtomicInteger();
   final AtomicInteger reassemblyRefusals = new AtomicInteger();
+  final AtomicInteger hedged = new AtomicInteger();
   final Map<FallbackReason, AtomicInteger> fallbacks = new ConcurrentHashMap<>();
   final Map<Integer, AtomicInteger> disconnectsSent = new ConcurrentHashMap<>();
   /** The context of the connection opened last: its timers run on that context's event loop. */
   volatile Context lastOpenedConnection;
+
+  @Override
+  public void messageHedged(String messageName) {
+    hedged.incrementAndGet();
+  }
 
   @Override
   public void connectionOpened() {

@@ -91,6 +91,7 @@ class SpoaServerOptionsTest {
     setting("maxConnectionAgeJitter", 0.3, 0.5,
       SpoaServerOptions::setMaxConnectionAgeJitter, SpoaServerOptions::getMaxConnectionAgeJitter),
     setting("drainIdleTimeout", 1_000L, 2_500L, SpoaServerOptions::setDrainIdleTimeout, SpoaServerOptions::getDrainIdleTimeout),
+    setting("hedgeAfter", 0L, 150L, SpoaServerOptions::setHedgeAfter, SpoaServerOptions::getHedgeAfter),
     setting("drainHealthChecks", 3, 5, SpoaServerOptions::setDrainHealthChecks, SpoaServerOptions::getDrainHealthChecks),
     setting("reassemblyTimeout", 5_000L, 750L,
       SpoaServerOptions::setReassemblyTimeout, SpoaServerOptions::getReassemblyTimeout),
@@ -325,6 +326,7 @@ class SpoaServerOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> o.setMaxInFlightPerConnection(0));
     assertThrows(IllegalArgumentException.class, () -> o.setMaxInFlightPerConnection(-5));
     assertThrows(IllegalArgumentException.class, () -> o.setHandlerTimeout(0));
+    assertThrows(IllegalArgumentException.class, () -> o.setHedgeAfter(-1));
     assertThrows(IllegalArgumentException.class, () -> o.setHandlerTimeout(-1));
     assertThrows(IllegalArgumentException.class, () -> o.setShutdownTimeout(-1));
     assertThrows(IllegalArgumentException.class, () -> o.setDrainHealthChecks(-1));

@@ -5,6 +5,7 @@ import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.examples.net.ListeningSockets;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -46,6 +47,11 @@ class HandlerNodeFailoverIT {
   private static final int RATE_PER_CLIENT = 100;
 
   private final List<AgentProcess> agents = new ArrayList<>();
+  /** The front's settings beyond the defaults (the hedging run adds spoa.hedgeAfter). */
+  private final List<String> frontSettings = new ArrayList<>();
+  /** The kill window and the join of the last run, for the hedging run's own bounds. */
+  private Phase lastKillWindow;
+  private Phase lastJoining;
   private HaproxyProcess haproxy;
 
   /** What the load saw, per phase: answers per handler node, fallbacks, errors. */
@@ -93,8 +99,10 @@ class HandlerNodeFailoverIT {
 
     // The front first: the handler nodes then join its cluster (nodes started at the same instant
     // with join wait 0 could each form a cluster of their own until Hazelcast merges them).
-    AgentProcess front = start("front", "--role", "front", "--port", String.valueOf(spoa),
-      "--cluster-port", String.valueOf(hz[0]), "--cluster-members", members, "--cluster-name", clusterName);
+    List<String> frontArgs = new ArrayList<>(List.of("--role", "front", "--port", String.valueOf(spoa),
+      "--cluster-port", String.valueOf(hz[0]), "--cluster-members", members, "--cluster-name", clusterName));
+    frontArgs.addAll(frontSettings);
+    AgentProcess front = start("front", frontArgs.toArray(new String[0]));
     front.awaitLog("listening on 127.0.0.1:" + spoa, 60);
     // Every handler node registers the same number of consumers (2 worker instances): Vert.x 5.0.7
     // weighs a node by its consumer count minus one, so a node with 1 consumer next to one with more
@@ -208,8 +216,10 @@ class HandlerNodeFailoverIT {
         th.join(10_000);
       }
     }
-    System.out.printf("warm-up: %s%nbefore kill: %s%nkill window: %s%nafter: %s%nh3 joining: %s%nh3 joined: %s%n",
-      warmUp, before, during, after, joining, joined);
+    System.out.printf("%s%nwarm-up: %s%nbefore kill: %s%nkill window: %s%nafter: %s%nh3 joining: %s%nh3 joined: %s%n",
+      frontSettings.isEmpty() ? "front: defaults" : "front: " + frontSettings, warmUp, before, during, after, joining, joined);
+    lastKillWindow = during;
+    lastJoining = joining;
 
     for (Phase p : List.of(warmUp, before, during, after, joining, joined)) {
       assertTrue(p.errors.keySet().stream().allMatch(k -> k.startsWith("spoe error")),
@@ -247,5 +257,20 @@ class HandlerNodeFailoverIT {
       assertTrue(System.nanoTime() < deadline, () -> "no " + count + " answers from " + node + ": " + p);
       Thread.sleep(20);
     }
+  }
+
+  /**
+   * The same with {@code hedgeAfter} on the front (150 ms, the deadline 400 ms): what the killed node
+   * held, and what a new node answers late, is asked of another node. Once per run, on the first
+   * HAProxy version: the setting is the agent's, not HAProxy's.
+   */
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void withHedgingTheKilledNodesRequestsAreAnsweredByTheSurvivor() throws Exception {
+    frontSettings.add("--spoa.hedgeAfter=150");
+    killingAHandlerNodeMovesTrafficToTheSurvivorAndANewNodeTakesItsShare(HaproxyBinary.versions().get(0));
+    // each request caught on h1 is asked again at 150 ms and at 300 ms, each time of the next consumer
+    assertTrue(lastKillWindow.fallbacks.get() <= CLIENTS, lastKillWindow::toString);
+    assertTrue(lastJoining.fallbacks.get() <= 1, lastJoining::toString);
   }
 }

@@ -174,7 +174,8 @@ class ScalingDocIT {
       requestsThroughHaproxy(haproxy);
       first = handledBy(ports.get("9091")) - first;
       second = handledBy(ports.get("9092")) - second;
-      assertEquals(REQUESTS, first + second, 0.0, "every request was handled by a handler node");
+      // at least: the front hedges, so a request slower than 150 ms is also asked of the other node
+      assertTrue(first + second >= REQUESTS, "every request was handled by a handler node: " + (first + second));
       assertTrue(first > REQUESTS / 4.0 && second > REQUESTS / 4.0, "both handler nodes take a share: " + first + " and " + second);
     }
   }

@@ -2,6 +2,7 @@ package dev.spoa.agent.impl;
 
 import dev.spoa.admin.SpoaAdminOptions;
 import dev.spoa.config.SpoaConfig;
+import dev.spoa.handler.SpoaHandler;
 import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.SpoaServer;
 import dev.spoa.server.SpoaServerVerticle;
@@ -12,7 +13,7 @@ import io.vertx.core.Vertx;
 import java.util.Collection;
 import java.util.List;
 
-/** The parts both ways of starting an agent deploy alike: {@link SpoaAgentImpl} and {@code SpoaAgentVerticle}. */
+/** What both ways of starting an agent do alike: {@link SpoaAgentImpl} and {@code SpoaAgentVerticle}. */
 public final class AgentParts {
 
   private AgentParts() {
@@ -36,5 +37,32 @@ public final class AgentParts {
       admin.setRequiredMessages(handledMessages);
     }
     return admin;
+  }
+
+  /**
+   * A handler named by class in {@code agent.handlers}: a public constructor taking a
+   * {@link SpoaConfig}, or none.
+   *
+   * @throws IllegalArgumentException naming the setting, when the class cannot serve
+   */
+  public static SpoaHandler instantiate(String message, String className, SpoaConfig config) {
+    String setting = "agent.handlers." + message + ": ";
+    try {
+      Class<?> type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+      if (!SpoaHandler.class.isAssignableFrom(type)) {
+        throw new IllegalArgumentException(setting + className + " is not a SpoaHandler");
+      }
+      try {
+        return (SpoaHandler) type.getConstructor(SpoaConfig.class).newInstance(config);
+      } catch (NoSuchMethodException e) {
+        return (SpoaHandler) type.getConstructor().newInstance();
+      }
+    } catch (ClassNotFoundException e) {
+      throw new IllegalArgumentException(setting + "class " + className + " not found");
+    } catch (NoSuchMethodException e) {
+      throw new IllegalArgumentException(setting + className + " needs a public constructor taking a SpoaConfig, or none");
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException(setting + "cannot create " + className + ": " + e.getCause());
+    }
   }
 }

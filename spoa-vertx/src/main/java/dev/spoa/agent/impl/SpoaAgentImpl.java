@@ -174,7 +174,9 @@ public final class SpoaAgentImpl implements SpoaAgent {
       return Future.failedFuture(e);
     }
     RunningAgentImpl agent = new RunningAgentImpl(vertx, false, config);
-    return deployAll(agent, config.metricsEnabled() ? AgentMetrics.of(vertx) : null).map(agent);
+    return deployAll(agent, config.metricsEnabled() ? AgentMetrics.of(vertx) : null)
+      .<RunningAgent>map(agent)
+      .recover(t -> agent.close().transform(x -> Future.failedFuture(t)));
   }
 
   /** Reads the configuration once, on a Vert.x of its own: the agent's Vert.x depends on what it says. */
@@ -275,7 +277,9 @@ public final class SpoaAgentImpl implements SpoaAgent {
       if (metrics == null) {
         return Future.succeededFuture();
       }
-      SpoaAdminOptions admin = AgentParts.adminOptions(config, handlers.stream().map(HandlerEntry::message).distinct().toList());
+      List<String> messages = new ArrayList<>(handlers.stream().map(HandlerEntry::message).toList());
+      messages.addAll(config.handlerClasses().keySet());
+      SpoaAdminOptions admin = AgentParts.adminOptions(config, messages.stream().distinct().toList());
       return metrics.listen(vertx, admin, config.serverOptions().getHandlerAddressPrefix(), agent::servers)
         .<Void>map(server -> {
           agent.adminPort = server.actualPort();
@@ -289,11 +293,14 @@ public final class SpoaAgentImpl implements SpoaAgent {
   /** Each handler as its own options say, else as the configuration says (event loops or the worker pool). */
   private Future<Void> deployHandlers(RunningAgentImpl agent) {
     SpoaConfig config = agent.config();
-    if (handlers.isEmpty()) {
+    if (handlers.isEmpty() && config.handlerClasses().isEmpty()) {
       LOG.warn("{}: no handler was given: every NOTIFY gets its fallback ACK unless another node serves it", name);
     }
+    List<HandlerEntry> entries = new ArrayList<>(handlers);
+    config.handlerClasses().forEach((message, className) -> entries.add(new HandlerEntry(message,
+      (vertx, c) -> AgentParts.instantiate(message, className, c), null)));
     Future<Void> all = Future.succeededFuture();
-    for (HandlerEntry entry : handlers) {
+    for (HandlerEntry entry : entries) {
       DeploymentOptions options = entry.options() != null ? new DeploymentOptions(entry.options())
         : new DeploymentOptions().setInstances(config.handlerInstances());
       if (entry.options() == null && config.workerPoolSize() > 0) {

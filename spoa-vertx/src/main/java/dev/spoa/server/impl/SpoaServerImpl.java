@@ -202,7 +202,7 @@ public final class SpoaServerImpl implements SpoaServer {
     "ackOverflowVariable", "maxInFlight", "maxInFlightPerConnection", "maxConnections", "helloTimeout",
     "connectionIdleTimeout", "maxConnectionAge", "maxConnectionAgeJitter", "shutdownTimeout", "drainIdleTimeout",
     "drainHealthChecks", "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "reassemblyTimeout",
-    "maxReassemblyBytes", "pipelining", "pipeliningBefore31", "fragmentation", "async", "directDispatch");
+    "maxReassemblyBytes", "pipelining", "pipeliningBefore31", "fragmentation", "async", "directDispatch", "hedgeAfter");
 
   @Override
   public synchronized Future<Set<String>> updateOptions(SpoaServerOptions newOptions) {
