@@ -133,6 +133,66 @@ class RateLimitHaproxyIT {
       "one count in Redis for the client, whichever JVM answers");
   }
 
+  /** The answer's count, "limited" when over the limit, and the handler node that gave it. */
+  private static String countAndNode(AckFrame ack) {
+    List<Action> a = ack.actions();
+    if (a.size() < 3) {
+      return "fallback " + a;
+    }
+    return a.get(0).value().asLong() + (a.get(1).value().asBoolean() ? " limited" : "") + " by " + a.get(2).value().asString();
+  }
+
+  @Test
+  void handlerNodesOfAClusterCountAgainstOneLimit() throws Exception {
+    int port = HaproxyProcess.freePort();
+    // Hazelcast ports below the ephemeral range (32768+): no outgoing connection can take one first
+    int base = 26_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(0, 400) * 10;
+    String members = "127.0.0.1:" + base + ",127.0.0.1:" + (base + 1) + ",127.0.0.1:" + (base + 2);
+    List<String> cluster = List.of("--cluster-members", members, "--cluster-name", "rl-it-" + java.util.UUID.randomUUID());
+    List<String> counting = List.of("--ratelimit.redis=" + redis.url(), "--ratelimit.limit=5", "--ratelimit.window=60");
+    List<String> frontArgs = new ArrayList<>(List.of("--role", "front", "--port", String.valueOf(port),
+      "--cluster-port", String.valueOf(base)));
+    frontArgs.addAll(cluster);
+    AgentProcess front = AgentProcess.startClass("front", Map.of("SPOA_METRICS_ENABLED", "false"), MAIN, frontArgs);
+    agents.add(front);
+    front.awaitLog("listening on 127.0.0.1:" + port, 60);
+    for (int i = 1; i <= 2; i++) {
+      List<String> args = new ArrayList<>(List.of("--role", "handler", "--node-name", "h" + i, "--worker-pool-size", "2",
+        "--cluster-port", String.valueOf(base + i)));
+      args.addAll(cluster);
+      args.addAll(counting);
+      AgentProcess node = AgentProcess.startClass("h" + i, Map.of("SPOA_METRICS_ENABLED", "false"), MAIN, args);
+      agents.add(node);
+      node.awaitLog("registered cluster-wide", 60);
+    }
+    front.awaitLog("Members {size:3", 30);
+    vertx = Vertx.vertx();
+    SpopTestClient c = SpopTestClient.connect(vertx, port, "127.0.0.1").await();
+    c.hello().await();
+    // first a client of its own until both nodes have answered: their first requests open the
+    // event-bus connections and may miss the deadline (docs/scaling.md)
+    Arg warmUp = Arg.of("ip", TypedValue.ofAddress(InetAddress.getByName("192.0.2.1")));
+    java.util.Set<String> answered = new java.util.HashSet<>();
+    for (int i = 0; i < 100 && answered.size() < 2; i++) {
+      String a = countAndNode(c.notify(SpoaMessage.of(RateLimitHandler.MESSAGE, warmUp)).await());
+      if (!a.startsWith("fallback")) {
+        answered.add(a.substring(a.lastIndexOf(' ') + 1));
+      }
+    }
+    assertEquals(java.util.Set.of("h1", "h2"), answered, "both handler nodes answer");
+
+    Arg ip = Arg.of("ip", TypedValue.ofAddress(InetAddress.getByName("192.0.2.9")));
+    List<String> answers = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      answers.add(countAndNode(c.notify(SpoaMessage.of(RateLimitHandler.MESSAGE, ip)).await()));
+    }
+    List<String> counts = answers.stream().map(a -> a.substring(0, a.indexOf(" by "))).toList();
+    assertEquals(List.of("1", "2", "3", "4", "5", "6 limited", "7 limited", "8 limited"), counts,
+      "one count for the client, whichever node answers: " + answers);
+    assertTrue(answers.stream().anyMatch(a -> a.endsWith("by h1")) && answers.stream().anyMatch(a -> a.endsWith("by h2")),
+      "both nodes counted: " + answers);
+  }
+
   @Test
   void withRedisGoneEveryRequestIsAnsweredInTimeAndLetThrough() throws Exception {
     int port = HaproxyProcess.freePort();
