@@ -1,9 +1,9 @@
 package dev.spoa.handler;
 
-import dev.spoa.dispatch.LocalHandlers;
-import dev.spoa.dispatch.SpoaCodecs;
-import dev.spoa.dispatch.SpoaRequestCodec;
-import dev.spoa.dispatch.WireVersionException;
+import dev.spoa.handler.impl.LocalHandlers;
+import dev.spoa.handler.impl.SpoaCodecs;
+import dev.spoa.handler.impl.SpoaRequestCodec;
+import dev.spoa.handler.impl.WireVersionException;
 import dev.spoa.protocol.Action;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

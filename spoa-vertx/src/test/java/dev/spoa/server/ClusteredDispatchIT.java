@@ -1,7 +1,7 @@
 package dev.spoa.server;
 
 import dev.spoa.cluster.LoopbackCluster;
-import dev.spoa.dispatch.SpoaCodecs;
+import dev.spoa.handler.impl.SpoaCodecs;
 import dev.spoa.handler.SpoaHandler;
 import dev.spoa.handler.SpoaHandlerVerticle;
 import dev.spoa.handler.SpoaReply;

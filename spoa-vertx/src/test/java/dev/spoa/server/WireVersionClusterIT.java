@@ -1,9 +1,9 @@
 package dev.spoa.server;
 
 import dev.spoa.cluster.LoopbackCluster;
-import dev.spoa.dispatch.SpoaCodecs;
-import dev.spoa.dispatch.SpoaReplyCodec;
-import dev.spoa.dispatch.SpoaRequestCodec;
+import dev.spoa.handler.impl.SpoaCodecs;
+import dev.spoa.handler.impl.SpoaReplyCodec;
+import dev.spoa.handler.impl.SpoaRequestCodec;
 import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.handler.SpoaReply;
 import dev.spoa.handler.SpoaRequest;

@@ -1,7 +1,5 @@
 package dev.spoa.server.impl;
 
-import dev.spoa.dispatch.Deadlines;
-import dev.spoa.dispatch.NotifyDispatcher;
 import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.protocol.AckFrame;
 import dev.spoa.protocol.Action;

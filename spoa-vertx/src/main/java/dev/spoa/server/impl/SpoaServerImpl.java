@@ -1,6 +1,5 @@
 package dev.spoa.server.impl;
 
-import dev.spoa.dispatch.NotifyDispatcher;
 import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.protocol.FrameEncoder;
 import dev.spoa.protocol.SpopStatus;

@@ -1,4 +1,4 @@
-package dev.spoa.dispatch;
+package dev.spoa.handler.impl;
 
 /** The version check shared by the wire codecs: a node never guesses at a newer format. */
 final class WireVersion {

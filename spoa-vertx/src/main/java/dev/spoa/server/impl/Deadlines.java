@@ -1,4 +1,4 @@
-package dev.spoa.dispatch;
+package dev.spoa.server.impl;
 
 import io.vertx.core.Vertx;
 

@@ -1,4 +1,4 @@
-package dev.spoa.dispatch;
+package dev.spoa.handler.impl;
 
 /**
  * A wire codec read a version it does not know: the sending node runs another spoa-vertx version.

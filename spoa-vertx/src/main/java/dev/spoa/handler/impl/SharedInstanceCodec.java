@@ -1,4 +1,4 @@
-package dev.spoa.dispatch;
+package dev.spoa.handler.impl;
 
 import io.vertx.core.eventbus.MessageCodec;
 

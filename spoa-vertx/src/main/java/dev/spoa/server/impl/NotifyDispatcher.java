@@ -1,4 +1,4 @@
-package dev.spoa.dispatch;
+package dev.spoa.server.impl;
 
 import dev.spoa.handler.SpoaReply;
 import dev.spoa.handler.SpoaRequest;
@@ -10,6 +10,8 @@ import dev.spoa.protocol.SpoaMessage;
 import dev.spoa.protocol.Variable;
 import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.handler.SpoaHandlers;
+import dev.spoa.handler.impl.LocalHandlers;
+import dev.spoa.handler.impl.SpoaCodecs;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Completable;
 import io.vertx.core.Context;

@@ -1,4 +1,4 @@
-package dev.spoa.dispatch;
+package dev.spoa.server.impl;
 
 import dev.spoa.Await;
 import io.vertx.core.Context;

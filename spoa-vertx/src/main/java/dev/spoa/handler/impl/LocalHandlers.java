@@ -1,4 +1,4 @@
-package dev.spoa.dispatch;
+package dev.spoa.handler.impl;
 
 import dev.spoa.handler.SpoaHandler;
 import io.vertx.core.Context;
@@ -23,7 +23,7 @@ public final class LocalHandlers implements Shareable {
   private static final String MAP_NAME = "dev.spoa.local-handlers";
 
   /** One registered handler and the context it runs on. */
-  record Registration(Context context, SpoaHandler handler, MessageConsumer<?> consumer) {
+  public record Registration(Context context, SpoaHandler handler, MessageConsumer<?> consumer) {
   }
 
   private static final Predicate<Registration> DEAD = r -> !r.consumer().isRegistered();
@@ -61,7 +61,7 @@ public final class LocalHandlers implements Shareable {
   }
 
   /** A live registration for {@code address}, round-robin among several; null when there is none. */
-  Registration pick(String address) {
+  public Registration pick(String address) {
     Registration[] registrations = byAddress.get(address);
     while (registrations != null) {
       Registration r = registrations.length == 1 ? registrations[0]

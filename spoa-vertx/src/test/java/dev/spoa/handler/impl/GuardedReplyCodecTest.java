@@ -1,4 +1,4 @@
-package dev.spoa.dispatch;
+package dev.spoa.handler.impl;
 
 import dev.spoa.handler.SpoaReply;
 import dev.spoa.protocol.Action;
