@@ -1,18 +1,22 @@
 package dev.spoa.server;
 
 import dev.spoa.handler.SpoaHandlers;
+import dev.spoa.protocol.Variable;
+import io.netty.handler.logging.ByteBufFormat;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.SSLEngineOptions;
+import io.vertx.core.net.TrafficShapingOptions;
 import io.vertx.core.net.TrustOptions;
-
-import dev.spoa.protocol.Variable;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -819,5 +823,173 @@ public class SpoaServerOptions extends NetServerOptions {
   public SpoaServerOptions setSendBufferSize(int sendBufferSize) {
     super.setSendBufferSize(sendBufferSize);
     return this;
+  }
+
+  @Override
+  public SpoaServerOptions addCrlPath(String crlPath) {
+    super.addCrlPath(crlPath);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions addCrlValue(Buffer crlValue) {
+    super.addCrlValue(crlValue);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions addEnabledCipherSuite(String enabledCipherSuite) {
+    super.addEnabledCipherSuite(enabledCipherSuite);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions addEnabledSecureTransportProtocol(String enabledSecureTransportProtocol) {
+    super.addEnabledSecureTransportProtocol(enabledSecureTransportProtocol);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions removeEnabledCipherSuite(String enabledCipherSuite) {
+    super.removeEnabledCipherSuite(enabledCipherSuite);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions removeEnabledSecureTransportProtocol(String enabledSecureTransportProtocol) {
+    super.removeEnabledSecureTransportProtocol(enabledSecureTransportProtocol);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setActivityLogDataFormat(ByteBufFormat activityLogDataFormat) {
+    super.setActivityLogDataFormat(activityLogDataFormat);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setEnabledSecureTransportProtocols(Set<String> enabledSecureTransportProtocols) {
+    super.setEnabledSecureTransportProtocols(enabledSecureTransportProtocols);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setLogActivity(boolean logActivity) {
+    super.setLogActivity(logActivity);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setProxyProtocolTimeoutUnit(TimeUnit proxyProtocolTimeoutUnit) {
+    super.setProxyProtocolTimeoutUnit(proxyProtocolTimeoutUnit);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setProxyProtocolTimeout(long proxyProtocolTimeout) {
+    super.setProxyProtocolTimeout(proxyProtocolTimeout);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setReadIdleTimeout(int readIdleTimeout) {
+    super.setReadIdleTimeout(readIdleTimeout);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setRegisterWriteHandler(boolean registerWriteHandler) {
+    super.setRegisterWriteHandler(registerWriteHandler);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setReuseAddress(boolean reuseAddress) {
+    super.setReuseAddress(reuseAddress);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setSoLinger(int soLinger) {
+    super.setSoLinger(soLinger);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setSslEngineOptions(SSLEngineOptions sslEngineOptions) {
+    super.setSslEngineOptions(sslEngineOptions);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setSslHandshakeTimeoutUnit(TimeUnit sslHandshakeTimeoutUnit) {
+    super.setSslHandshakeTimeoutUnit(sslHandshakeTimeoutUnit);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setSslHandshakeTimeout(long sslHandshakeTimeout) {
+    super.setSslHandshakeTimeout(sslHandshakeTimeout);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setTcpCork(boolean tcpCork) {
+    super.setTcpCork(tcpCork);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setTcpFastOpen(boolean tcpFastOpen) {
+    super.setTcpFastOpen(tcpFastOpen);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setTcpKeepAlive(boolean tcpKeepAlive) {
+    super.setTcpKeepAlive(tcpKeepAlive);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setTcpQuickAck(boolean tcpQuickAck) {
+    super.setTcpQuickAck(tcpQuickAck);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setTcpUserTimeout(int tcpUserTimeout) {
+    super.setTcpUserTimeout(tcpUserTimeout);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setTrafficClass(int trafficClass) {
+    super.setTrafficClass(trafficClass);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setTrafficShapingOptions(TrafficShapingOptions trafficShapingOptions) {
+    super.setTrafficShapingOptions(trafficShapingOptions);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setUseAlpn(boolean useAlpn) {
+    super.setUseAlpn(useAlpn);
+    return this;
+  }
+
+  @Override
+  public SpoaServerOptions setWriteIdleTimeout(int writeIdleTimeout) {
+    super.setWriteIdleTimeout(writeIdleTimeout);
+    return this;
+  }
+
+  /** A copy, as a {@code SpoaServerOptions}. */
+  @Override
+  public SpoaServerOptions copy() {
+    return new SpoaServerOptions(this);
   }
 }
