@@ -4,6 +4,7 @@ import dev.spoa.metrics.SpoaMetrics;
 import dev.spoa.server.impl.SpoaServerImpl;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.SocketAddress;
 
 import java.util.concurrent.TimeUnit;
@@ -44,11 +45,25 @@ public interface SpoaServer {
   /**
    * Applies new options to this running server, without dropping connections: deadlines, limits,
    * timeouts, capabilities and the fallback and overflow variables take effect at once (new
-   * connections, new NOTIFYs). Settings of the listener itself (host, port, TLS, socket options,
-   * the handler address prefix) need a restart: they are not applied, and the future completes
-   * with their names. Fails, changing nothing, when the options are invalid.
+   * connections, new NOTIFYs); so do new TLS certificates, keys and CAs when TLS stays on. Settings
+   * of the listener itself (host, port, turning TLS on or off, socket options, the handler address
+   * prefix) need a restart: they are not applied, and the future completes with their names. Fails,
+   * changing nothing, when the options are invalid.
    */
   Future<java.util.Set<String>> updateOptions(SpoaServerOptions options);
+
+  /**
+   * Rotates the TLS material of a listening server (certificate and key, trusted CAs, client
+   * authentication) without dropping a connection: the connections opened from now on use it.
+   * Completes with whether it changed anything; {@link #updateOptions} does the same when TLS
+   * options change and TLS stays on.
+   */
+  default Future<Boolean> updateSSLOptions(ServerSSLOptions options) {
+    return updateSSLOptions(options, false);
+  }
+
+  /** The same; {@code force} applies options equal to the current ones again (e.g. files changed in place). */
+  Future<Boolean> updateSSLOptions(ServerSSLOptions options, boolean force);
 
   /** Whether the server listens and is not draining or closed (what readiness probes want). */
   boolean isListening();

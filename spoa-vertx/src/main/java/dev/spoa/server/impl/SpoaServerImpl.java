@@ -11,6 +11,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
+import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
@@ -203,19 +204,40 @@ public final class SpoaServerImpl implements SpoaServer {
     "drainHealthChecks", "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "reassemblyTimeout",
     "maxReassemblyBytes", "pipelining", "pipeliningBefore31", "fragmentation", "async", "directDispatch", "hedgeAfter");
 
+  /** The JSON keys of the TLS material and settings that a listening TLS server takes without a restart. */
+  private static final Set<String> TLS_KEYS = tlsKeys();
+
+  private static Set<String> tlsKeys() {
+    Set<String> keys = new TreeSet<>(new ServerSSLOptions().toJson().fieldNames());
+    keys.addAll(Set.of("pemKeyCertOptions", "pemTrustOptions", "keyStoreOptions", "trustStoreOptions",
+      "pfxKeyCertOptions", "pfxTrustOptions"));
+    return Set.copyOf(keys);
+  }
+
   @Override
   public synchronized Future<Set<String>> updateOptions(SpoaServerOptions newOptions) {
     JsonObject current = options.toJson();
     JsonObject wanted = newOptions.toJson();
     JsonObject merged = current.copy();
+    // a server that listens with TLS and keeps it takes new certificates, keys and CAs at once
+    boolean tlsLive = netServer != null && options.isSsl() && newOptions.isSsl();
+    boolean tlsChanged = false;
     Set<String> needRestart = new TreeSet<>();
     for (String key : wanted.fieldNames()) {
       if (!java.util.Objects.equals(current.getValue(key), wanted.getValue(key))) {
-        if (LIVE_KEYS.contains(key)) {
+        boolean tls = tlsLive && TLS_KEYS.contains(key);
+        if (LIVE_KEYS.contains(key) || tls) {
           merged.put(key, wanted.getValue(key));
+          tlsChanged |= tls;
         } else {
           needRestart.add(key);
         }
+      }
+    }
+    for (String key : current.fieldNames()) { // a key the new options no longer have (e.g. a trust store removed)
+      if (!wanted.containsKey(key) && tlsLive && TLS_KEYS.contains(key)) {
+        merged.remove(key);
+        tlsChanged = true;
       }
     }
     SpoaServerOptions applied;
@@ -224,11 +246,23 @@ public final class SpoaServerImpl implements SpoaServer {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    options = applied;
-    if (dispatcher != null) {
-      dispatcher.update(applied);
-    }
-    return Future.succeededFuture(needRestart);
+    Future<Boolean> tls = tlsChanged ? netServer.updateSSLOptions(applied.getSslOptions(), true) : Future.succeededFuture(false);
+    return tls.map(x -> {
+      synchronized (this) {
+        options = applied;
+        if (dispatcher != null) {
+          dispatcher.update(applied);
+        }
+      }
+      return needRestart;
+    });
+  }
+
+  @Override
+  public Future<Boolean> updateSSLOptions(ServerSSLOptions sslOptions, boolean force) {
+    NetServer server = netServer;
+    return server == null ? Future.failedFuture(new IllegalStateException("not listening"))
+      : server.updateSSLOptions(sslOptions, force);
   }
 
   @Override
