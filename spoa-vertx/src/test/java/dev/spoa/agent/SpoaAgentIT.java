@@ -80,6 +80,13 @@ class SpoaAgentIT {
 
   @Test
   void anAgentStartsFromArgumentsWithItsOwnSectionAndAnAdminPort() throws Exception {
+    // Micrometer's "already registered" WARN for vertx-micrometer-metrics' gauges: the agent quiets it
+    ch.qos.logback.classic.Logger meterLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+      .getLogger("io.micrometer.core.instrument.MeterRegistry");
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> meterEvents =
+      new ch.qos.logback.core.read.ListAppender<>();
+    meterEvents.start();
+    meterLog.addAppender(meterEvents);
     running = botAgent().start("--port", "0", "--metrics.port=0", "--spoa.warmUpNotifies=0", "--bot.threshold=42")
       .await();
     assertEquals(SpoaConfig.Role.ALL, running.config().role());
@@ -96,6 +103,9 @@ class SpoaAgentIT {
     String scrape = get("/metrics").body();
     assertTrue(scrape.contains("spoa_frames_received_total{type=\"notify\"} 2.0"), "the agent's metrics:\n" + scrape);
     assertTrue(scrape.contains("vertx_"), "and Vert.x's own, wired before Vert.x was built");
+    meterLog.detachAppender(meterEvents);
+    assertEquals(List.of(), meterEvents.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+      .map(e -> e.getFormattedMessage()).toList(), "a clean start: no meter registration warning");
   }
 
   @Test
