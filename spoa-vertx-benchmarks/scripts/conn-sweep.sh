@@ -11,7 +11,7 @@ gen=$root/spoa-vertx-benchmarks/target/spoa-benchmarks.jar
 work=$root/spoa-vertx-benchmarks/target/bench; mkdir -p "$work"
 out=$work/conn-sweep.jsonl; : > "$out"
 port=18346
-[ -f "$jar" ] && [ -f "$gen" ] || { echo "build first: ./mvnw -B -DskipTests package" >&2; exit 1; }
+[ -f "$jar" ] && [ -f "$gen" ] || { echo "build first: ./mvnw -B -DskipTests -Pbench package" >&2; exit 1; }
 
 # one event loop, local event bus, handler on an event loop; Vert.x metrics off (their cost: docs/performance.md)
 SPOA_PORT=$port SPOA_METRICS_ENABLED=false SPOA_AGENT_EVENT_LOOPS=$loops java -jar "$jar" > "$work/agent-sweep.log" 2>&1 &
