@@ -1,6 +1,7 @@
 package dev.spoa.admin;
 
-import io.vertx.core.json.JsonArray;
+import io.vertx.codegen.annotations.DataObject;
+import io.vertx.codegen.json.annotations.JsonGen;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -10,6 +11,8 @@ import java.util.List;
  * Options of the {@link SpoaAdminServer}: where it listens (127.0.0.1:9090 by default, never the
  * SPOP port) and which messages must have a handler for {@code /ready} to say ready.
  */
+@DataObject
+@JsonGen(publicConverter = false)
 public class SpoaAdminOptions {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -31,27 +34,15 @@ public class SpoaAdminOptions {
     probeTimeout = other.probeTimeout;
   }
 
+  /** From JSON; absent keys keep their defaults. */
   public SpoaAdminOptions(JsonObject json) {
-    if (json.getValue("host") != null) {
-      setHost(json.getString("host"));
-    }
-    if (json.getValue("port") != null) {
-      setPort(json.getInteger("port"));
-    }
-    if (json.getValue("probeTimeout") != null) {
-      setProbeTimeout(json.getLong("probeTimeout"));
-    }
-    JsonArray messages = json.getJsonArray("requiredMessages");
-    if (messages != null) {
-      for (Object m : messages) {
-        requiredMessages.add(String.valueOf(m));
-      }
-    }
+    SpoaAdminOptionsConverter.fromJson(json, this);
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("host", host).put("port", port).put("probeTimeout", probeTimeout)
-      .put("requiredMessages", new JsonArray(new ArrayList<>(requiredMessages)));
+    JsonObject json = new JsonObject();
+    SpoaAdminOptionsConverter.toJson(this, json);
+    return json;
   }
 
   public String getHost() {

@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -317,7 +319,10 @@ public final class SpoaConfig {
     static final Map<String, Type> CLUSTER = Map.of("enabled", Type.BOOLEAN, "host", Type.STRING, "port", Type.INT,
       "members", Type.ARRAY, "name", Type.STRING, "config", Type.STRING);
 
-    /** The keys of SpoaServerOptions' JSON form, typed by their defaults. */
+    /**
+     * The keys of SpoaServerOptions' JSON form, typed by their defaults; a text setting unset by
+     * default (JSON leaves out nulls) is found by its setter.
+     */
     private static Map<String, Type> spoaSchema() {
       JsonObject defaults = new SpoaServerOptions().toJson();
       Map<String, Type> schema = new LinkedHashMap<>();
@@ -326,6 +331,13 @@ public final class SpoaConfig {
         schema.put(key, v instanceof Integer ? Type.INT : v instanceof Long ? Type.LONG : v instanceof Double ? Type.DOUBLE
           : v instanceof Boolean ? Type.BOOLEAN : v instanceof JsonObject ? Type.OBJECT : v instanceof JsonArray ? Type.ARRAY
           : Type.STRING);
+      }
+      for (Method setter : SpoaServerOptions.class.getDeclaredMethods()) {
+        String name = setter.getName();
+        if (Modifier.isPublic(setter.getModifiers()) && name.startsWith("set") && name.length() > 3
+          && setter.getParameterCount() == 1 && setter.getParameterTypes()[0] == String.class) {
+          schema.putIfAbsent(Character.toLowerCase(name.charAt(3)) + name.substring(4), Type.STRING);
+        }
       }
       return schema;
     }

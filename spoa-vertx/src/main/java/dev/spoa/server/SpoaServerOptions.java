@@ -2,6 +2,8 @@ package dev.spoa.server;
 
 import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.protocol.Variable;
+import io.vertx.codegen.annotations.DataObject;
+import io.vertx.codegen.json.annotations.JsonGen;
 import io.netty.handler.logging.ByteBufFormat;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
@@ -12,6 +14,7 @@ import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.TrafficShapingOptions;
 import io.vertx.core.net.TrustOptions;
 
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,8 +28,11 @@ import java.util.concurrent.TimeUnit;
  * an agent is exposed on purpose, with TLS, never by default.
  *
  * <p>JSON keys are the property names ({@code maxFrameSize}, {@code handlerTimeout}, ...) next to
- * those of {@link NetServerOptions} ({@code port}, {@code host}, {@code ssl}, ...).
+ * those of {@link NetServerOptions} ({@code port}, {@code host}, {@code ssl}, ...); the converter of
+ * the SPOA keys is generated from the getters and setters.
  */
+@DataObject
+@JsonGen(publicConverter = false)
 public class SpoaServerOptions extends NetServerOptions {
 
   public static final int DEFAULT_PORT = 12345;
@@ -77,6 +83,17 @@ public class SpoaServerOptions extends NetServerOptions {
   /** NOTIFYs the server sends through its own path before it listens (see {@link #setWarmUpNotifies(int)}). */
   public static final int DEFAULT_WARM_UP_NOTIFIES = 5_000;
 
+  /**
+   * The JSON keys of the settings that {@link SpoaServer#updateOptions} applies to a listening server,
+   * to its live connections and new ones, without a restart; TLS material is live too
+   * ({@link SpoaServer#updateSSLOptions}). Any other change needs a restart.
+   */
+  public static final Set<String> LIVE_KEYS = Set.of("handlerTimeout", "handlerTimeouts", "fallbackVariable",
+    "ackOverflowVariable", "maxInFlight", "maxInFlightPerConnection", "maxConnections", "helloTimeout",
+    "connectionIdleTimeout", "maxConnectionAge", "maxConnectionAgeJitter", "shutdownTimeout", "drainIdleTimeout",
+    "drainHealthChecks", "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "reassemblyTimeout",
+    "maxReassemblyBytes", "pipelining", "pipeliningBefore31", "fragmentation", "async", "directDispatch", "hedgeAfter");
+
   private int maxFrameSize;
   private int maxInFlightPerConnection;
   private long handlerTimeout;
@@ -116,35 +133,8 @@ public class SpoaServerOptions extends NetServerOptions {
 
   public SpoaServerOptions(SpoaServerOptions other) {
     super(other);
-    maxFrameSize = other.maxFrameSize;
-    maxInFlightPerConnection = other.maxInFlightPerConnection;
-    handlerTimeout = other.handlerTimeout;
-    pipelining = other.pipelining;
-    shutdownTimeout = other.shutdownTimeout;
-    handlerAddressPrefix = other.handlerAddressPrefix;
-    fragmentation = other.fragmentation;
-    maxReassembledSize = other.maxReassembledSize;
-    reassemblyTimeout = other.reassemblyTimeout;
-    maxReassemblyBytes = other.maxReassemblyBytes;
-    async = other.async;
-    helloTimeout = other.helloTimeout;
-    connectionIdleTimeout = other.connectionIdleTimeout;
-    maxFrameSizeBeforeHello = other.maxFrameSizeBeforeHello;
-    maxInFlight = other.maxInFlight;
-    maxConnections = other.maxConnections;
-    maxConnectionAge = other.maxConnectionAge;
-    maxConnectionAgeJitter = other.maxConnectionAgeJitter;
-    drainIdleTimeout = other.drainIdleTimeout;
-    hedgeAfter = other.hedgeAfter;
-    drainHealthChecks = other.drainHealthChecks;
-    pipeliningBefore31 = other.pipeliningBefore31;
-    directDispatch = other.directDispatch;
-    warmUpNotifies = other.warmUpNotifies;
-    handlerTimeouts = new LinkedHashMap<>(other.handlerTimeouts);
-    fallbackVariable = other.fallbackVariable;
-    ackOverflowVariable = other.ackOverflowVariable;
-    unixSocketPath = other.unixSocketPath;
-    unixSocketPermissions = other.unixSocketPermissions;
+    init();
+    SpoaServerOptionsConverter.fromJson(other.toJson(), this);
   }
 
   /** From JSON, e.g. a section of the configuration; absent keys keep their defaults. */
@@ -157,56 +147,8 @@ public class SpoaServerOptions extends NetServerOptions {
     if (!json.containsKey("host")) {
       setHost(DEFAULT_HOST);
     }
-    // An explicit null keeps the default, like an absent key.
-    setMaxFrameSize(intOr(json, "maxFrameSize", maxFrameSize));
-    setMaxInFlightPerConnection(intOr(json, "maxInFlightPerConnection", maxInFlightPerConnection));
-    setHandlerTimeout(longOr(json, "handlerTimeout", handlerTimeout));
-    setPipelining(boolOr(json, "pipelining", pipelining));
-    setShutdownTimeout(longOr(json, "shutdownTimeout", shutdownTimeout));
-    setHandlerAddressPrefix(json.getValue("handlerAddressPrefix") == null ? handlerAddressPrefix
-      : json.getString("handlerAddressPrefix"));
-    setFragmentation(boolOr(json, "fragmentation", fragmentation));
-    setMaxReassembledSize(intOr(json, "maxReassembledSize", maxReassembledSize));
-    setReassemblyTimeout(longOr(json, "reassemblyTimeout", reassemblyTimeout));
-    setMaxReassemblyBytes(longOr(json, "maxReassemblyBytes", maxReassemblyBytes));
-    setAsync(boolOr(json, "async", async));
-    setHelloTimeout(longOr(json, "helloTimeout", helloTimeout));
-    setConnectionIdleTimeout(longOr(json, "connectionIdleTimeout", connectionIdleTimeout));
-    setMaxFrameSizeBeforeHello(intOr(json, "maxFrameSizeBeforeHello", maxFrameSizeBeforeHello));
-    setMaxInFlight(intOr(json, "maxInFlight", maxInFlight));
-    setMaxConnections(intOr(json, "maxConnections", maxConnections));
-    setMaxConnectionAge(longOr(json, "maxConnectionAge", maxConnectionAge));
-    if (json.getValue("maxConnectionAgeJitter") != null) {
-      setMaxConnectionAgeJitter(json.getDouble("maxConnectionAgeJitter"));
-    }
-    setDrainIdleTimeout(longOr(json, "drainIdleTimeout", drainIdleTimeout));
-    setHedgeAfter(longOr(json, "hedgeAfter", hedgeAfter));
-    setDrainHealthChecks(intOr(json, "drainHealthChecks", drainHealthChecks));
-    setPipeliningBefore31(boolOr(json, "pipeliningBefore31", pipeliningBefore31));
-    setDirectDispatch(boolOr(json, "directDispatch", directDispatch));
-    setWarmUpNotifies(intOr(json, "warmUpNotifies", warmUpNotifies));
-    JsonObject timeouts = json.getJsonObject("handlerTimeouts");
-    if (timeouts != null) {
-      for (String name : timeouts.fieldNames()) {
-        setHandlerTimeout(name, timeouts.getLong(name));
-      }
-    }
-    setFallbackVariable(json.getString("fallbackVariable"));
-    setAckOverflowVariable(json.getString("ackOverflowVariable"));
-    setUnixSocketPath(json.getString("unixSocketPath"));
-    setUnixSocketPermissions(json.getString("unixSocketPermissions"));
-  }
-
-  private static int intOr(JsonObject json, String key, int fallback) {
-    return json.getValue(key) == null ? fallback : json.getInteger(key);
-  }
-
-  private static long longOr(JsonObject json, String key, long fallback) {
-    return json.getValue(key) == null ? fallback : json.getLong(key);
-  }
-
-  private static boolean boolOr(JsonObject json, String key, boolean fallback) {
-    return json.getValue(key) == null ? fallback : json.getBoolean(key);
+    // An explicit null keeps the default, like an absent key (the converter skips it).
+    SpoaServerOptionsConverter.fromJson(json, this);
   }
 
   private void init() {
@@ -243,36 +185,9 @@ public class SpoaServerOptions extends NetServerOptions {
 
   @Override
   public JsonObject toJson() {
-    return super.toJson()
-      .put("maxFrameSize", maxFrameSize)
-      .put("maxInFlightPerConnection", maxInFlightPerConnection)
-      .put("handlerTimeout", handlerTimeout)
-      .put("pipelining", pipelining)
-      .put("shutdownTimeout", shutdownTimeout)
-      .put("handlerAddressPrefix", handlerAddressPrefix)
-      .put("fragmentation", fragmentation)
-      .put("maxReassembledSize", maxReassembledSize)
-      .put("reassemblyTimeout", reassemblyTimeout)
-      .put("maxReassemblyBytes", maxReassemblyBytes)
-      .put("async", async)
-      .put("helloTimeout", helloTimeout)
-      .put("connectionIdleTimeout", connectionIdleTimeout)
-      .put("maxFrameSizeBeforeHello", maxFrameSizeBeforeHello)
-      .put("maxInFlight", maxInFlight)
-      .put("maxConnections", maxConnections)
-      .put("maxConnectionAge", maxConnectionAge)
-      .put("maxConnectionAgeJitter", maxConnectionAgeJitter)
-      .put("drainIdleTimeout", drainIdleTimeout)
-      .put("hedgeAfter", hedgeAfter)
-      .put("drainHealthChecks", drainHealthChecks)
-      .put("pipeliningBefore31", pipeliningBefore31)
-      .put("directDispatch", directDispatch)
-      .put("warmUpNotifies", warmUpNotifies)
-      .put("handlerTimeouts", new JsonObject(new LinkedHashMap<>(handlerTimeouts)))
-      .put("fallbackVariable", fallbackVariable)
-      .put("ackOverflowVariable", ackOverflowVariable)
-      .put("unixSocketPath", unixSocketPath)
-      .put("unixSocketPermissions", unixSocketPermissions);
+    JsonObject json = super.toJson();
+    SpoaServerOptionsConverter.toJson(this, json);
+    return json;
   }
 
   public int getMaxFrameSize() {
@@ -664,6 +579,19 @@ public class SpoaServerOptions extends NetServerOptions {
     return Collections.unmodifiableMap(handlerTimeouts);
   }
 
+  /** Deadlines by message name (replacing those set before), each overriding {@link #setHandlerTimeout(long)}. */
+  public SpoaServerOptions setHandlerTimeouts(Map<String, Long> handlerTimeouts) {
+    Map<String, Long> copy = new LinkedHashMap<>();
+    handlerTimeouts.forEach((name, timeout) -> {
+      if (timeout == null || timeout < 1) {
+        throw new IllegalArgumentException("handler timeout of " + name + " must be at least 1 ms, got " + timeout);
+      }
+      copy.put(Objects.requireNonNull(name, "messageName"), timeout);
+    });
+    this.handlerTimeouts = copy;
+    return this;
+  }
+
   /** A deadline for one message name, overriding {@link #setHandlerTimeout(long)}. */
   public SpoaServerOptions setHandlerTimeout(String messageName, long timeout) {
     if (timeout < 1) {
@@ -727,7 +655,7 @@ public class SpoaServerOptions extends NetServerOptions {
   /** The socket file's mode, e.g. {@code "rw-rw----"} ({@code null}: as the umask makes it). */
   public SpoaServerOptions setUnixSocketPermissions(String unixSocketPermissions) {
     if (unixSocketPermissions != null) {
-      java.nio.file.attribute.PosixFilePermissions.fromString(unixSocketPermissions); // validates
+      PosixFilePermissions.fromString(unixSocketPermissions); // validates
     }
     this.unixSocketPermissions = unixSocketPermissions;
     return this;

@@ -222,7 +222,10 @@ class ProtocolHardeningIT extends AgentTestBase {
       "the new deadline applies, not the old one");
     assertEquals(List.of(Action.setVar(Scope.TXN, "spoa_error", FallbackReason.TIMEOUT.code())), ack.actions());
     assertFalse(c.closed().isComplete(), "the connection stays");
-
+    // a setting cleared (null: absent from the JSON form) is a change too
+    assertEquals(java.util.Set.of("port"), server.updateOptions(new SpoaServerOptions(changed).setFallbackVariable(null)).await());
+    assertEquals(List.of(), c.notify(2, 1, SpoaMessage.of("slow")).await().actions(),
+      "without the fallback variable a late answer is an empty ACK");
   }
 
   // ---- limits ----

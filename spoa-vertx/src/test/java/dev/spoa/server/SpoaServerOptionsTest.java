@@ -247,6 +247,13 @@ class SpoaServerOptionsTest {
     assertEquals(Set.of(), unknown, "rows whose JSON key toJson() does not write");
   }
 
+  @Test
+  void everyLiveKeyIsASettingOfItsOwn() {
+    Set<String> unknown = new TreeSet<>(SpoaServerOptions.LIVE_KEYS);
+    unknown.removeAll(SETTINGS.stream().map(Setting::jsonKey).toList());
+    assertEquals(Set.of(), unknown, "LIVE_KEYS names keys that are no SPOA setting");
+  }
+
   /** Inherited settings whose values have no equals(): a row could not compare them. */
   private static final Set<String> WITHOUT_VALUE_EQUALITY = Set.of("sslEngineOptions", "trafficShapingOptions");
 

@@ -101,6 +101,10 @@ class SharedListenerHaproxyIT extends HaproxyTestBase {
     List<Optional<String>> scores = IpScores.fetch(webPort, 4, 800);
     assertEquals(800, scores.stream().filter(s -> s.equals(Optional.of("20"))).count(),
       "every response has Ip_score: 20; HAProxy log:\n" + haproxy.log());
+    // The score is a session variable: a keep-alive request whose NOTIFY failed would still show the
+    // score of the one before, so the agent's own count is what proves that each request got its ACK.
+    assertTrue(metrics.notifies.get() >= 800, "NOTIFYs answered: " + metrics.notifies.get()
+      + " (received " + metrics.notifiesReceived.get() + "); HAProxy log:\n" + haproxy.log());
 
     // each check is a new connection (every 200 ms): enough for the shared listener to reach every instance
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -111,8 +115,7 @@ class SharedListenerHaproxyIT extends HaproxyTestBase {
       + metrics.connections.get() + " connections");
     assertEquals("UP/L7OK", haproxy.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ZERO),
       "still UP after the load, the last check passed");
-    assertTrue(metrics.healthChecks.get() >= 1 && metrics.notifies.get() >= 800,
-      "checks " + metrics.healthChecks.get() + ", NOTIFYs " + metrics.notifies.get());
+    assertTrue(metrics.healthChecks.get() >= 1, "health checks answered: " + metrics.healthChecks.get());
   }
 
   /** What a {@code kill -9}ed agent leaves: a socket file nobody listens on (closing a channel does not remove it). */

@@ -17,7 +17,6 @@ import dev.spoa.server.SpoaServerOptions;
 record HelloNegotiation(long maxFrameSize, boolean pipelining, boolean async, boolean fragmentation,
                         boolean peerFragmentation, boolean healthcheck, String engineId) {
 
-  static final int MIN_FRAME_SIZE = 256;
 
   /** The capabilities to announce in the AGENT-HELLO. */
   String capabilities() {
@@ -87,9 +86,9 @@ record HelloNegotiation(long maxFrameSize, boolean pipelining, boolean async, bo
     if (theirs < 0 && size.type() == DataType.UINT64) {
       theirs = Long.MAX_VALUE; // above 2^63-1: larger than anything we accept
     }
-    if (theirs < MIN_FRAME_SIZE) {
+    if (theirs < SpoaServerOptions.MIN_FRAME_SIZE) {
       throw new SpopException(SpopStatus.BAD_MAX_FRAME_SIZE, "HAProxy's max-frame-size " + size.asUnsignedString()
-        + " is below " + MIN_FRAME_SIZE);
+        + " is below " + SpoaServerOptions.MIN_FRAME_SIZE);
     }
     boolean pipelining = pipeliningEnabled && offers(hello, "pipelining");
     boolean async = asyncEnabled && offers(hello, "async");

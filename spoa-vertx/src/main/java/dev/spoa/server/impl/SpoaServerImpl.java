@@ -197,13 +197,6 @@ public final class SpoaServerImpl implements SpoaServer {
     return netServer == null ? -1 : netServer.actualPort();
   }
 
-  /** The settings that apply to live connections and new ones without a restart. */
-  static final Set<String> LIVE_KEYS = Set.of("handlerTimeout", "handlerTimeouts", "fallbackVariable",
-    "ackOverflowVariable", "maxInFlight", "maxInFlightPerConnection", "maxConnections", "helloTimeout",
-    "connectionIdleTimeout", "maxConnectionAge", "maxConnectionAgeJitter", "shutdownTimeout", "drainIdleTimeout",
-    "drainHealthChecks", "maxFrameSize", "maxFrameSizeBeforeHello", "maxReassembledSize", "reassemblyTimeout",
-    "maxReassemblyBytes", "pipelining", "pipeliningBefore31", "fragmentation", "async", "directDispatch", "hedgeAfter");
-
   /** The JSON keys of the TLS material and settings that a listening TLS server takes without a restart. */
   private static final Set<String> TLS_KEYS = tlsKeys();
 
@@ -223,21 +216,23 @@ public final class SpoaServerImpl implements SpoaServer {
     boolean tlsLive = netServer != null && options.isSsl() && newOptions.isSsl();
     boolean tlsChanged = false;
     Set<String> needRestart = new TreeSet<>();
-    for (String key : wanted.fieldNames()) {
-      if (!java.util.Objects.equals(current.getValue(key), wanted.getValue(key))) {
+    // toJson leaves out unset (null) settings: a key on one side only was set or cleared
+    Set<String> keys = new TreeSet<>(current.fieldNames());
+    keys.addAll(wanted.fieldNames());
+    for (String key : keys) {
+      Object value = wanted.getValue(key);
+      if (!Objects.equals(current.getValue(key), value)) {
         boolean tls = tlsLive && TLS_KEYS.contains(key);
-        if (LIVE_KEYS.contains(key) || tls) {
-          merged.put(key, wanted.getValue(key));
+        if (SpoaServerOptions.LIVE_KEYS.contains(key) || tls) {
+          if (value == null) {
+            merged.remove(key);
+          } else {
+            merged.put(key, value);
+          }
           tlsChanged |= tls;
         } else {
           needRestart.add(key);
         }
-      }
-    }
-    for (String key : current.fieldNames()) { // a key the new options no longer have (e.g. a trust store removed)
-      if (!wanted.containsKey(key) && tlsLive && TLS_KEYS.contains(key)) {
-        merged.remove(key);
-        tlsChanged = true;
       }
     }
     SpoaServerOptions applied;
