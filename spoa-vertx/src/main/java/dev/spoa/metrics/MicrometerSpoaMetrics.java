@@ -39,6 +39,7 @@ public final class MicrometerSpoaMetrics implements SpoaMetrics {
   private final Counter reassemblyRefused;
   private final Counter trimmedActions;
   private final Timer notifyTimer;
+  private final Timer ackLatency;
   private final DistributionSummary ackBytes;
   private final Map<FrameType, Counter> received = new EnumMap<>(FrameType.class);
   private final Map<FrameType, Counter> sent = new EnumMap<>(FrameType.class);
@@ -69,6 +70,11 @@ public final class MicrometerSpoaMetrics implements SpoaMetrics {
       .description("Actions left out of ACKs larger than the frame size").register(registry);
     notifyTimer = Timer.builder("spoa.notify.duration").description("From a NOTIFY read to its answer ready")
       .publishPercentileHistogram().register(registry);
+    // Percentiles computed here (HdrHistogram inside Micrometer, over a sliding 2-minute window): the
+    // agent's own p99, to set against the p99 HAProxy's clients see.
+    ackLatency = Timer.builder("spoa.ack.latency")
+      .description("From a NOTIFY read to its ACK written to the socket: the agent's share of HAProxy's wait")
+      .publishPercentiles(0.5, 0.9, 0.99, 0.999).percentilePrecision(2).register(registry);
     ackBytes = DistributionSummary.builder("spoa.ack.size").baseUnit("bytes").description("ACK sizes on the wire")
       .register(registry);
     for (FrameType t : FrameType.values()) {
@@ -167,6 +173,11 @@ public final class MicrometerSpoaMetrics implements SpoaMetrics {
   public void notifyCompleted(long nanos) {
     inFlight.decrementAndGet();
     notifyTimer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void ackWritten(long nanos) {
+    ackLatency.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   @Override

@@ -65,6 +65,14 @@ public interface SpoaMetrics {
   default void notifyCompleted(long nanos) {
   }
 
+  /**
+   * An ACK was written to the socket, {@code nanos} after its NOTIFY was read: the agent's whole
+   * share of what HAProxy waits for (queueing, dispatch, handler, encoding, batching and the write).
+   * ACKs of NOTIFYs read on another connection (async) are not reported.
+   */
+  default void ackWritten(long nanos) {
+  }
+
   /** An ACK went out: {@code bytes} on the wire (all its fragments). */
   default void ackSent(int bytes) {
   }

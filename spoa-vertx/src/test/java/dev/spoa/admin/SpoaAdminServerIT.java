@@ -92,6 +92,7 @@ class SpoaAdminServerIT {
     // the server counts a close on its own event loop, not necessarily before the client sees it
     Await.until(() -> registry.get("spoa.connections").tag("outcome", "closed").counter().count() == 2,
       "the server counted the health check's and the probe's connections closed");
+    Await.until(() -> registry.get("spoa.ack.latency").timer().count() == 11, "the 11 ACKs' latencies recorded");
 
     String scrape = get("/metrics").body();
     assertEquals(11, sample(scrape, "spoa_frames_received_total{type=\"notify\"}"));
@@ -101,6 +102,10 @@ class SpoaAdminServerIT {
     assertEquals(1, sample(scrape, "spoa_disconnects_sent_total{status=\"3\"}"), "the HTTP probe: a huge 'length'");
     assertEquals(0, sample(scrape, "spoa_notify_in_flight"));
     assertEquals(11, sample(scrape, "spoa_notify_duration_seconds_count"));
+    assertEquals(11, sample(scrape, "spoa_ack_latency_seconds_count"));
+    double p99 = sample(scrape, "spoa_ack_latency_seconds{quantile=\"0.99\"}");
+    // HdrHistogram reports a value's bucket top, within the 2 significant digits the timer keeps
+    assertTrue(p99 > 0 && p99 <= 1.02 * sample(scrape, "spoa_ack_latency_seconds_max"), "p99 " + p99 + " within (0, max]");
     assertEquals(10, sample(scrape, "spoa_handler_duration_seconds_count{message=\"check-client-ip\"}"));
     assertEquals(3, sample(scrape, "spoa_connections_total{outcome=\"opened\"}"));
     assertEquals(1, sample(scrape, "spoa_connections_active"), "the first client is still connected");

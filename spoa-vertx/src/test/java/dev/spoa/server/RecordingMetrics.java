@@ -23,6 +23,8 @@ final class RecordingMetrics implements SpoaMetrics {
   final AtomicInteger reassemblyTimeouts = new AtomicInteger();
   final AtomicInteger reassemblyRefusals = new AtomicInteger();
   final AtomicInteger hedged = new AtomicInteger();
+  /** {@link #ackWritten} latencies, in the order reported. */
+  final java.util.Queue<Long> ackLatencies = new java.util.concurrent.ConcurrentLinkedQueue<>();
   final Map<FallbackReason, AtomicInteger> fallbacks = new ConcurrentHashMap<>();
   final Map<Integer, AtomicInteger> disconnectsSent = new ConcurrentHashMap<>();
   /** The context of the connection opened last: its timers run on that context's event loop. */
@@ -72,6 +74,11 @@ final class RecordingMetrics implements SpoaMetrics {
   @Override
   public void healthCheck() {
     healthChecks.incrementAndGet();
+  }
+
+  @Override
+  public void ackWritten(long nanos) {
+    ackLatencies.add(nanos);
   }
 
   @Override

@@ -119,6 +119,13 @@ class SpoaServerIT extends AgentTestBase {
       assertEquals(delays[(int) ack.streamId() - 1], ack.actions().get(0).value().asLong(), "actions match their ids");
     }
     assertEquals(List.of(3L, 2L, 1L), order);
+    // each ACK's time in the agent, read to written, covers its handler's delay
+    Await.until(() -> metrics.ackLatencies.size() == 3, () -> "ACK latencies reported: " + metrics.ackLatencies);
+    List<Long> latencies = new ArrayList<>(metrics.ackLatencies);
+    for (int i = 0; i < delays.length; i++) {
+      long delay = delays[delays.length - 1 - i]; // written in completion order: shortest first
+      assertTrue(latencies.get(i) >= TimeUnit.MILLISECONDS.toNanos(delay), () -> "latencies " + latencies);
+    }
   }
 
   @Test

@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -84,6 +85,9 @@ final class SpoaConnection {
   static final int LONE_QUIET_TIMEOUTS = 5;
   /** ACKs of this event-loop turn, written at its end (see {@link #sendAck}). */
   private Buffer ackBatch;
+  /** When the NOTIFYs of the ACKs in {@link #ackBatch} were read, for {@link SpoaMetrics#ackWritten}. */
+  private long[] ackBatchReadNanos = new long[4];
+  private int ackBatchSize;
   private final io.vertx.core.Handler<Void> flushAcks = v -> {
     if (state != State.CLOSED) {
       flushAckBatch();
@@ -92,6 +96,7 @@ final class SpoaConnection {
       // HAProxy closed the connection before the end of the turn
       Buffer unsent = ackBatch;
       ackBatch = null;
+      ackBatchSize = 0;
       deliverElsewhere(unsent);
     }
   };
@@ -362,7 +367,7 @@ final class SpoaConnection {
       deliverElsewhere(notify, actions);
       return;
     }
-    sendAck(notify, actions);
+    sendAck(notify, actions, startNanos);
     if (state == State.DRAINING && inFlight == 0 && partial == null && (!server.isDraining() || server.isReleased())) {
       disconnect(SpopStatus.NORMAL, "agent draining");
     } else {
@@ -426,14 +431,23 @@ final class SpoaConnection {
       deliverElsewhere(notify, actions);
       return;
     }
-    sendAck(notify, actions);
+    sendAck(notify, actions, NOT_READ_HERE);
   }
+
+  /** The read time of an ACK whose NOTIFY came on another connection: its latency is not recorded. */
+  private static final long NOT_READ_HERE = Long.MIN_VALUE;
 
   /**
    * Adds the ACK to this event-loop turn's batch: the ACKs completed in one turn leave in one socket
    * write (one syscall instead of one per ACK), each frame whole, in completion order.
    */
-  private void sendAck(NotifyFrame notify, List<Action> actions) {
+  private void sendAck(NotifyFrame notify, List<Action> actions, long readNanos) {
+    if (readNanos != NOT_READ_HERE) {
+      if (ackBatchSize == ackBatchReadNanos.length) {
+        ackBatchReadNanos = Arrays.copyOf(ackBatchReadNanos, ackBatchSize * 2);
+      }
+      ackBatchReadNanos[ackBatchSize++] = readNanos;
+    }
     long length = FrameEncoder.ackLength(notify.streamId(), notify.frameId(), actions);
     if (ackBatch == null) {
       // room for this ACK and as many more as are in flight, the most that can join it in this turn
@@ -457,6 +471,7 @@ final class SpoaConnection {
     Buffer batch = ackBatch;
     ackBatch = null;
     if (batch == null || batch.length() == 0) {
+      ackBatchSize = 0;
       return;
     }
     if (async) {
@@ -465,6 +480,13 @@ final class SpoaConnection {
     } else {
       socket.write(batch);
     }
+    // Outside a read, Vert.x writes and flushes at once: the ACKs are in the kernel's socket buffer
+    // now (or, when it is full, in Netty's queue, which backpressure then pauses reading for).
+    long writtenNanos = System.nanoTime();
+    for (int i = 0; i < ackBatchSize; i++) {
+      metrics.ackWritten(writtenNanos - ackBatchReadNanos[i]);
+    }
+    ackBatchSize = 0;
   }
 
   /**
