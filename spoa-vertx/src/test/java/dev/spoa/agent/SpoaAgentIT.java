@@ -16,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,6 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A whole agent from the library alone: handlers, its own settings, the admin port, live changes, the drain. */
 class SpoaAgentIT {
+
+  @TempDir
+  Path tmp;
 
   private static final String MESSAGE = "check-request";
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -135,7 +139,7 @@ class SpoaAgentIT {
 
   @Test
   void aChangedFileReachesTheServersAndTheAgentsOwnCode() throws Exception {
-    Path file = Files.createTempFile("agent", ".yaml");
+    Path file = tmp.resolve("agent.yaml");
     String base = "spoa:\n  port: 0\n  warmUpNotifies: 0\nmetrics:\n  enabled: false\n";
     Files.writeString(file, base + "bot:\n  threshold: 1\n");
     List<SpoaConfig> changes = new CopyOnWriteArrayList<>();
@@ -189,7 +193,7 @@ class SpoaAgentIT {
 
   @Test
   void handlersNamedInTheFileServeBesideThoseGivenInCode() throws Exception {
-    Path file = Files.createTempFile("agent", ".yaml");
+    Path file = tmp.resolve("agent.yaml");
     Files.writeString(file, "spoa:\n  port: 0\n  warmUpNotifies: 0\nmetrics:\n  enabled: false\n"
       + "agent:\n  handlers:\n    check-configured: " + ConfiguredHandler.class.getName() + "\nbot:\n  threshold: 3\n");
     running = botAgent().start("--conf", file.toString()).await();

@@ -7,6 +7,7 @@ import io.vertx.core.net.NetServerOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The shipped conf/spoa.yaml, the sources' precedence, and the messages for mistakes. */
 class SpoaConfigTest {
+
+  @TempDir
+  Path tmp;
 
   private Vertx vertx;
 
@@ -71,7 +75,7 @@ class SpoaConfigTest {
 
   @Test
   void fileThenEnvironmentThenPropertiesThenArguments() throws Exception {
-    Path file = Files.createTempFile("spoa", ".yaml");
+    Path file = tmp.resolve("spoa.yaml");
     Files.writeString(file, "spoa:\n  port: 1000\n  handlerTimeout: 100\n  maxFrameSize: 4000\n  pipelining: false\n"
       + "metrics:\n  port: 2000\n");
     Map<String, String> env = Map.of("SPOA_PORT", "1001", "SPOA_HANDLER_TIMEOUT", "101", "SPOA_METRICS_PORT", "2001",
@@ -146,7 +150,7 @@ class SpoaConfigTest {
 
   @Test
   void anAgentsOwnSectionIsReadFromEverySourceWithTypedValues() throws Exception {
-    Path file = Files.createTempFile("spoa", ".yaml");
+    Path file = tmp.resolve("spoa.yaml");
     Files.writeString(file, "bot:\n  threshold: 5\n  reason: file\n  limits: {perMinute: 60}\n");
     Map<String, String> env = Map.of("SPOA_BOT_REDIS_URL", "redis://127.0.0.1:6379", "SPOA_BOT_REASON", "env");
     Properties props = new Properties();

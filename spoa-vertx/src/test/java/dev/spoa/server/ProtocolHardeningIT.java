@@ -22,6 +22,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.SocketAddress;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Fragmentation, async, limits, deadlines, fallbacks and the drain, against the test client. */
 class ProtocolHardeningIT extends AgentTestBase {
+
+  @TempDir
+  Path tmp;
   private static Map<String, TypedValue> helloEntries(String capabilities, long maxFrameSize, String engineId) {
     Map<String, TypedValue> kv = new LinkedHashMap<>();
     kv.put("supported-versions", TypedValue.ofString("2.0"));
@@ -400,7 +404,7 @@ class ProtocolHardeningIT extends AgentTestBase {
 
   @Test
   void aUnixSocketListenerReplacesAStaleSocketFile() throws Exception {
-    Path dir = Files.createTempDirectory("spoa-uds");
+    Path dir = tmp;
     Path sock = dir.resolve("agent.sock");
     try (var stale = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
       stale.bind(java.net.UnixDomainSocketAddress.of(sock)); // closed without removing the file
