@@ -24,12 +24,10 @@ import io.vertx.core.parsetools.RecordParser;
 import io.netty.channel.ChannelOption;
 
 import java.util.ArrayDeque;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -64,7 +62,7 @@ public final class SpopTestClient {
    * HAProxy 2.6's stream counter, one per Vertx instance (a test's "HAProxy process"): the
    * stream-ids of all 2.6 clients of that instance come from it.
    */
-  private static final Map<Vertx, AtomicLong> STREAM_COUNTERS_26 = Collections.synchronizedMap(new WeakHashMap<>());
+  private static final String STREAM_COUNTER_26 = "dev.spoa.testing.stream-counter-2.6";
 
   private final Vertx vertx;
   /**
@@ -263,7 +261,8 @@ public final class SpopTestClient {
       return new StreamIds(currentStreamId, 1);
     }
     if (currentStreamId < 0 || currentFrameId >= HaproxyPersonality.FRAMES_PER_26_STREAM) {
-      AtomicLong counter = STREAM_COUNTERS_26.computeIfAbsent(vertx, v -> new AtomicLong());
+      AtomicLong counter = vertx.sharedData().<String, AtomicLong>getLocalMap(STREAM_COUNTER_26)
+        .computeIfAbsent(STREAM_COUNTER_26, k -> new AtomicLong());
       currentStreamId = counter.getAndIncrement();
       currentFrameId = 0;
       if (!appletStreamTaken) {

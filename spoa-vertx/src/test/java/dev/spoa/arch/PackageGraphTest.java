@@ -14,13 +14,14 @@ import java.util.List;
 import java.util.Set;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The shape of the library, from its class files: the top-level packages (each with its
  * {@code impl}) depend on each other one way only, the public API names no {@code impl} type, and
- * the codec needs nothing but Java and Vert.x's {@code Buffer}.
+ * the codec needs nothing but Java and Vert.x's {@code Buffer}, and per-Vert.x state has one home.
  */
 class PackageGraphTest {
 
@@ -67,6 +68,15 @@ class PackageGraphTest {
     classes().that().resideInAPackage("dev.spoa.protocol..")
       .should().onlyDependOnClassesThat().resideInAnyPackage("dev.spoa.protocol..", "java..", "io.vertx.core.buffer..")
       .check(LIBRARY);
+  }
+
+  /**
+   * One way to keep state per Vert.x instance: its local shared data, which lives and dies with it.
+   * A static WeakHashMap keyed by the instance leaks it as soon as a value refers back to it.
+   */
+  @Test
+  void perVertxStateLivesInTheInstancesSharedData() {
+    noClasses().should().dependOnClassesThat().areAssignableTo(java.util.WeakHashMap.class).check(LIBRARY);
   }
 
   private static boolean isImpl(JavaClass c) {

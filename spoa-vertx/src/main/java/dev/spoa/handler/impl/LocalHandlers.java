@@ -4,7 +4,6 @@ import dev.spoa.handler.SpoaHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 
 import java.util.Arrays;
@@ -36,16 +35,7 @@ public final class LocalHandlers implements Shareable {
 
   /** The registry of {@code vertx}. */
   public static LocalHandlers of(Vertx vertx) {
-    LocalMap<String, LocalHandlers> map = vertx.sharedData().getLocalMap(MAP_NAME);
-    LocalHandlers current = map.get(MAP_NAME);
-    if (current == null) {
-      LocalHandlers created = new LocalHandlers();
-      current = map.putIfAbsent(MAP_NAME, created);
-      if (current == null) {
-        current = created;
-      }
-    }
-    return current;
+    return vertx.sharedData().<String, LocalHandlers>getLocalMap(MAP_NAME).computeIfAbsent(MAP_NAME, k -> new LocalHandlers());
   }
 
   /** Records {@code handler}, served on {@code context}, until {@code consumer} is unregistered. */

@@ -4,9 +4,6 @@ import dev.spoa.handler.SpoaReply;
 import dev.spoa.handler.SpoaRequest;
 import io.vertx.core.Vertx;
 
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * Registers the event-bus codecs of {@link SpoaRequest} and {@link SpoaReply} as their default
@@ -27,16 +24,15 @@ public final class SpoaCodecs {
   /** Failure code of a request or reply whose wire form this node cannot decode. */
   public static final int MALFORMED_WIRE_FORM = 422;
 
-  private static final Map<Vertx, Boolean> REGISTERED = Collections.synchronizedMap(new WeakHashMap<>());
+  private static final String KEY = "dev.spoa.codecs-registered";
 
   private SpoaCodecs() {
   }
 
+  /** Registers the codecs once per Vert.x instance (its local shared data remembers it). */
   public static void register(Vertx vertx) {
-    synchronized (REGISTERED) {
-      if (REGISTERED.putIfAbsent(vertx, Boolean.TRUE) != null) {
-        return;
-      }
+    // computeIfAbsent holds back a concurrent caller until the codecs are registered
+    vertx.sharedData().<String, Boolean>getLocalMap(KEY).computeIfAbsent(KEY, k -> {
       // each on its own: one registered by other means must not keep the other out
       try {
         vertx.eventBus().registerDefaultCodec(SpoaRequest.class, new SpoaRequestCodec());
@@ -48,6 +44,7 @@ public final class SpoaCodecs {
       } catch (IllegalStateException alreadyRegistered) {
         // as above
       }
-    }
+      return Boolean.TRUE;
+    });
   }
 }

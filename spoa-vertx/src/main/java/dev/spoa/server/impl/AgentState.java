@@ -2,13 +2,12 @@ package dev.spoa.server.impl;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.Shareable;
 
 import java.nio.file.Path;
 
-import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,11 +16,12 @@ import java.util.function.Supplier;
 /**
  * What all SPOA servers of one Vert.x instance share, whatever event loop they run on: the counts
  * behind the global caps, the live connections of each HAProxy engine (for async ACKs), and the
- * health checks a drain waits for.
+ * health checks a drain waits for. Kept in the instance's local shared data, like every state of the
+ * library that is per Vert.x instance, so that it lives and dies with the instance.
  */
-final class AgentState {
+final class AgentState implements Shareable {
 
-  private static final Map<Vertx, AgentState> STATES = Collections.synchronizedMap(new WeakHashMap<>());
+  private static final String KEY = "dev.spoa.agent-state";
 
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger inFlight = new AtomicInteger();
@@ -40,7 +40,7 @@ final class AgentState {
   private Future<Integer> warmUp;
 
   static AgentState of(Vertx vertx) {
-    return STATES.computeIfAbsent(vertx, v -> new AgentState());
+    return vertx.sharedData().<String, AgentState>getLocalMap(KEY).computeIfAbsent(KEY, k -> new AgentState());
   }
 
   /**
