@@ -1,5 +1,6 @@
 package dev.spoa.arch;
 
+import dev.spoa.server.SpoaServer;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaCodeUnit;
@@ -9,14 +10,20 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
+import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The shape of the library, from its class files: the top-level packages (each with its
@@ -77,6 +84,25 @@ class PackageGraphTest {
   @Test
   void perVertxStateLivesInTheInstancesSharedData() {
     noClasses().should().dependOnClassesThat().areAssignableTo(java.util.WeakHashMap.class).check(LIBRARY);
+  }
+
+  @Test
+  void theModuleExportsTheApiPackagesAndNoImpl() throws Exception {
+    Path classes = Path.of(SpoaServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    ModuleDescriptor module;
+    try (InputStream in = Files.newInputStream(classes.resolve("module-info.class"))) {
+      module = ModuleDescriptor.read(in);
+    }
+    Set<String> api = new TreeSet<>();
+    for (JavaClass c : LIBRARY) {
+      if (!isImpl(c)) {
+        api.add(c.getPackageName());
+      }
+    }
+    Set<String> exported = new TreeSet<>();
+    module.exports().forEach(e -> exported.add(e.source()));
+    assertEquals(api, exported, "module-info exports every API package and nothing else");
+    assertTrue(module.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified));
   }
 
   private static boolean isImpl(JavaClass c) {
