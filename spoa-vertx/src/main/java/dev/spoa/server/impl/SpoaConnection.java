@@ -14,7 +14,6 @@ import dev.spoa.protocol.NotifyFrame;
 import dev.spoa.protocol.SpopException;
 import dev.spoa.protocol.SpopStatus;
 import dev.spoa.protocol.TypedValue;
-import dev.spoa.protocol.Variable;
 import dev.spoa.server.SpoaServerOptions;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -25,8 +24,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -45,9 +42,6 @@ final class SpoaConnection {
   private static final Logger LOG = LoggerFactory.getLogger(SpoaConnection.class);
 
   private enum State { AWAIT_HELLO, READY, DRAINING, CLOSED }
-
-  /** The first allocation of a turn's ACK batch is sized from the ACKs in flight, up to this. */
-  private static final int MAX_BATCH_CAPACITY_HINT = 2048;
 
   private final SpoaServerImpl server;
   /** Package-private, like {@link #context} and {@link #sendForeignAck}: tests close it at a chosen moment. */
@@ -72,34 +66,18 @@ final class SpoaConnection {
   /** Volatile: other connections' event loops read it ({@link #acceptsForeignAcks()}). */
   private volatile boolean async;
   private boolean fragmentation;
-  private boolean peerFragmentation;
   /**
    * HAProxy 2.6-3.0 (they offer async): they hand NOTIFYs to idle connections even of an agent
    * marked DOWN, so a drain closes such a connection with its last ACK (the DISCONNECT in the same
    * write: HAProxy reads both before it sends again), or for being quiet only once the whole agent
-   * has been (no NOTIFY is coming that the close could cross) or it has been for
-   * {@link #LONE_QUIET_TIMEOUTS} drain idle timeouts.
+   * has been (no NOTIFY is coming that the close could cross). A connection's own silence proves
+   * nothing while the agent still gets NOTIFYs: HAProxy wakes its idle connections as load comes,
+   * and closing one that had been idle for 5 s lost the NOTIFY HAProxy 2.6 sent on it meanwhile.
    */
   private boolean handedNotifiesWhileDown;
-  /** See {@link #handedNotifiesWhileDown}: 5 s with the default {@code drainIdleTimeout}. */
-  static final int LONE_QUIET_TIMEOUTS = 5;
   /** ACKs of this event-loop turn, written at its end (see {@link #sendAck}). */
-  private Buffer ackBatch;
-  /** When the NOTIFYs of the ACKs in {@link #ackBatch} were read, for {@link SpoaMetrics#ackWritten}. */
-  private long[] ackBatchReadNanos = new long[4];
-  private int ackBatchSize;
-  private final io.vertx.core.Handler<Void> flushAcks = v -> {
-    if (state != State.CLOSED) {
-      flushAckBatch();
-      updateReading();
-    } else if (ackBatch != null) {
-      // HAProxy closed the connection before the end of the turn
-      Buffer unsent = ackBatch;
-      ackBatch = null;
-      ackBatchSize = 0;
-      deliverElsewhere(unsent);
-    }
-  };
+  private final AckWriter acks;
+  private final io.vertx.core.Handler<Void> flushAcks = v -> endOfTurn();
   /** The NOTIFY being rebuilt from fragments, if any. */
   private Reassembly partial;
   private long lastActivityNanos = System.nanoTime();
@@ -117,6 +95,9 @@ final class SpoaConnection {
     this.context = Vertx.currentContext();
     this.deadlines = new Deadlines(vertx);
     this.maxFrameSize = Math.min(server.options().getMaxFrameSize(), server.options().getMaxFrameSizeBeforeHello());
+    this.acks = new AckWriter(metrics, () -> server.options().getAckOverflowVariable(), server.oversizedAckLog,
+      socket.remoteAddress());
+    acks.agreed(maxFrameSize, false);
   }
 
   void start() {
@@ -215,7 +196,7 @@ final class SpoaConnection {
     maxFrameSize = hn.maxFrameSize();
     maxInFlight = hn.pipelining() ? server.options().getMaxInFlightPerConnection() : 1;
     fragmentation = hn.fragmentation();
-    peerFragmentation = hn.peerFragmentation();
+    acks.agreed(maxFrameSize, hn.peerFragmentation());
     handedNotifiesWhileDown = HelloNegotiation.offers(hello, "async");
     async = hn.async() && !engineId.isEmpty();
     if (state == State.AWAIT_HELLO) {
@@ -375,44 +356,6 @@ final class SpoaConnection {
     }
   }
 
-  /**
-   * An ACK larger than the agreed frame size: fragments to a peer that announced fragmentation,
-   * else the actions that fit, in order, plus the overflow variable.
-   */
-  private List<Buffer> oversizedAck(NotifyFrame notify, List<Action> actions) {
-    if (peerFragmentation) {
-      return FrameEncoder.fragments(FrameEncoder.ack(notify.streamId(), notify.frameId(), actions), (int) maxFrameSize);
-    }
-    return List.of(trimmedAck(notify, actions));
-  }
-
-  private Buffer trimmedAck(NotifyFrame notify, List<Action> actions) {
-    String overflowVar = server.options().getAckOverflowVariable();
-    Action overflow = overflowVar == null ? null : Variable.parse(overflowVar).set(actions.size());
-    long budget = maxFrameSize - (FrameEncoder.ack(notify.streamId(), notify.frameId(), List.of()).length() - 4)
-      - (overflow == null ? 0 : FrameEncoder.encodedSize(overflow));
-    List<Action> kept = new ArrayList<>();
-    for (Action a : actions) {
-      int size = FrameEncoder.encodedSize(a);
-      if (size > budget) {
-        break;
-      }
-      budget -= size;
-      kept.add(a);
-    }
-    int dropped = actions.size() - kept.size();
-    if (overflow != null) {
-      kept.add(Variable.parse(overflowVar).set(dropped));
-    }
-    metrics.ackTrimmed(dropped);
-    if (server.oversizedAckLog.allow()) {
-      LOG.warn("{} ACK for stream {} frame {} exceeds max-frame-size {}: {} of {} actions dropped; "
-          + "more this second are only counted", socket.remoteAddress(), notify.streamId(), notify.frameId(),
-        maxFrameSize, dropped, actions.size());
-    }
-    return FrameEncoder.ack(notify.streamId(), notify.frameId(), kept);
-  }
-
   /** Async: the connection of a NOTIFY closed before its answer; another one of the engine may take it. */
   private void deliverElsewhere(NotifyFrame notify, List<Action> actions) {
     if (!async) {
@@ -431,47 +374,34 @@ final class SpoaConnection {
       deliverElsewhere(notify, actions);
       return;
     }
-    sendAck(notify, actions, NOT_READ_HERE);
+    sendAck(notify, actions, AckWriter.NOT_TIMED);
   }
 
-  /** The read time of an ACK whose NOTIFY came on another connection: its latency is not recorded. */
-  private static final long NOT_READ_HERE = Long.MIN_VALUE;
-
-  /**
-   * Adds the ACK to this event-loop turn's batch: the ACKs completed in one turn leave in one socket
-   * write (one syscall instead of one per ACK), each frame whole, in completion order.
-   */
+  /** Adds the ACK to this event-loop turn's batch (see {@link AckWriter}), written at the end of the turn. */
   private void sendAck(NotifyFrame notify, List<Action> actions, long readNanos) {
-    if (readNanos != NOT_READ_HERE) {
-      if (ackBatchSize == ackBatchReadNanos.length) {
-        ackBatchReadNanos = Arrays.copyOf(ackBatchReadNanos, ackBatchSize * 2);
-      }
-      ackBatchReadNanos[ackBatchSize++] = readNanos;
-    }
-    long length = FrameEncoder.ackLength(notify.streamId(), notify.frameId(), actions);
-    if (ackBatch == null) {
-      // room for this ACK and as many more as are in flight, the most that can join it in this turn
-      ackBatch = Buffer.buffer((int) Math.min(MAX_BATCH_CAPACITY_HINT, (4 + length) * (inFlight + 1)));
+    if (acks.isEmpty()) {
       context.runOnContext(flushAcks);
     }
-    int before = ackBatch.length();
-    if (length <= maxFrameSize) {
-      FrameEncoder.appendAck(ackBatch, notify.streamId(), notify.frameId(), actions);
-      metrics.frameSent(FrameType.ACK);
+    acks.add(notify.streamId(), notify.frameId(), actions, readNanos, inFlight);
+  }
+
+  private void endOfTurn() {
+    if (state != State.CLOSED) {
+      flushAckBatch();
+      updateReading();
     } else {
-      for (Buffer frame : oversizedAck(notify, actions)) {
-        ackBatch.appendBuffer(frame);
-        metrics.frameSent(frame.getByte(4) == FrameType.ACK.code() ? FrameType.ACK : FrameType.UNSET);
+      // HAProxy closed the connection before the end of the turn
+      Buffer unsent = acks.take();
+      acks.notWritten();
+      if (unsent != null) {
+        deliverElsewhere(unsent);
       }
     }
-    metrics.ackSent(ackBatch.length() - before);
   }
 
   private void flushAckBatch() {
-    Buffer batch = ackBatch;
-    ackBatch = null;
-    if (batch == null || batch.length() == 0) {
-      ackBatchSize = 0;
+    Buffer batch = acks.take();
+    if (batch == null) {
       return;
     }
     if (async) {
@@ -482,24 +412,20 @@ final class SpoaConnection {
     }
     // Outside a read, Vert.x writes and flushes at once: the ACKs are in the kernel's socket buffer
     // now (or, when it is full, in Netty's queue, which backpressure then pauses reading for).
-    long writtenNanos = System.nanoTime();
-    for (int i = 0; i < ackBatchSize; i++) {
-      metrics.ackWritten(writtenNanos - ackBatchReadNanos[i]);
-    }
-    ackBatchSize = 0;
+    acks.written();
   }
 
   /**
    * Async: ACKs encoded for this connection that cannot leave on it any more (it closed before the
    * end of the turn, or their write failed) go out on another connection of the engine.
    */
-  private void deliverElsewhere(Buffer acks) {
+  private void deliverElsewhere(Buffer frames) {
     if (!async) {
       return;
     }
-    for (int at = 0; at + 4 <= acks.length(); ) {
-      int length = acks.getInt(at);
-      Frame frame = FrameDecoder.decode(acks, at + 4, at + 4 + length);
+    for (int at = 0; at + 4 <= frames.length(); ) {
+      int length = frames.getInt(at);
+      Frame frame = FrameDecoder.decode(frames, at + 4, at + 4 + length);
       at += 4 + length;
       if (frame instanceof AckFrame ack) {
         // the NOTIFY stands for its ids only: the ACK is encoded afresh for the other connection
@@ -630,15 +556,14 @@ final class SpoaConnection {
       long now = System.nanoTime();
       long quietMillis = (now - lastActivityNanos) / 1_000_000;
       if (handedNotifiesWhileDown) {
-        // quiet enough once the whole agent has been quiet for the timeout, or this connection for
-        // LONE_QUIET_TIMEOUTS of them: 2.6-3.0 wake the idle connections of a thread in turn, so one
-        // left that long belongs to a HAProxy thread without traffic
-        long agentQuietMillis = (now - shared.lastDrainNotifyNanos) / 1_000_000;
-        quietMillis = Math.max(Math.min(quietMillis, agentQuietMillis), quietMillis - (LONE_QUIET_TIMEOUTS - 1) * timeout);
+        // quiet enough once the whole agent has been quiet for the timeout
+        quietMillis = Math.min(quietMillis, (now - shared.lastDrainNotifyNanos) / 1_000_000);
       }
       // drainIdleTimeout is at least 1 ms, so never IDLE_CHECK_OFF here
       long next = nextIdleCheck(timeout, quietMillis, inFlight > 0 || partial != null);
       if (next == IDLE_EXPIRED) {
+        LOG.debug("{} drained: quiet for {} ms (this connection {} ms, the agent {} ms)", socket.remoteAddress(),
+          quietMillis, (now - lastActivityNanos) / 1_000_000, (now - shared.lastDrainNotifyNanos) / 1_000_000);
         disconnect(SpopStatus.NORMAL, "agent draining");
       } else {
         armDrainIdleTimer(next);
@@ -669,6 +594,10 @@ final class SpoaConnection {
   }
 
   private void disconnect(SpopStatus status, String message) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} AGENT-DISCONNECT {} ({}): {} NOTIFY in flight, {}", socket.remoteAddress(), status.code(), message,
+        inFlight, acks.isEmpty() ? "no ACK in the same write" : "after the ACKs of this turn");
+    }
     metrics.disconnectSent(status.code());
     closeWith(FrameEncoder.agentDisconnect(status.code(), message), FrameType.AGENT_DISCONNECT);
   }
@@ -687,13 +616,13 @@ final class SpoaConnection {
     if (state == State.CLOSED) {
       return;
     }
-    Buffer batch = ackBatch;
-    ackBatch = null;
+    Buffer batch = acks.take();
     state = State.CLOSED;
     dropPartial(); // now, not at the close event: a peer that reads nothing delays that indefinitely
     parser.pause();
     metrics.frameSent(type);
-    socket.end(batch == null || batch.length() == 0 ? lastFrame : batch.appendBuffer(lastFrame));
+    socket.end(batch == null ? lastFrame : batch.appendBuffer(lastFrame));
+    acks.written();
   }
 
   private String remoteHost() {

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Side-by-side comparison of SPOA agents behind one HAProxy: wrk -> HAProxy (nbthread 1, SPOE with
+# pipelining) -> agent, against the same HAProxy without the SPOE filter (the ceiling). Every agent
+# runs for the whole comparison (warm), the runs are interleaved (ceiling, agent 1, agent 2, ...,
+# then again), and the table gives medians. Then every agent again, paced at half the first agent's
+# rate, for the tail under a load that leaves room.
+#
+#   spoa-vertx-benchmarks/scripts/compare-agents.sh [options] [--agent 'NAME=COMMAND']...
+#
+#   --agent 'NAME=COMMAND'  an agent to compare; COMMAND is run with bash, {port} is its SPOP port and
+#                           {admin} a free port for its admin/metrics server (if it has one, the
+#                           agent's own p99 is read from spoa_ack_latency_seconds). Repeat for more.
+#                           Default: this project's example agent, packaged, default configuration.
+#   --haproxy VERSION       2.6 (default), 3.0 or 3.2 (scripts/haproxy-version provides it)
+#   --seconds N             length of each measured run (default 20)
+#   --reps N                interleaved repetitions (default 3)
+#   --connections N         wrk connections (default 64; wrk runs 1 thread)
+#   --warmup N              seconds of load each agent gets before the measured runs (default 20)
+#   --no-paced              skip the paced runs
+#
+# Needs: wrk, the agents' binaries. Loopback only. Prints a Markdown table; raw lines and the
+# table go to spoa-vertx-benchmarks/target/bench/compare-<haproxy>.{txt,md}.
+# A request whose SPOE call failed (error, timeout) is answered 503, so wrk counts it as non-2xx.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+version=2.6 secs=20 reps=3 conns=64 warmup=20 paced=yes
+names=() commands=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --agent) names+=("${2%%=*}"); commands+=("${2#*=}"); shift 2 ;;
+    --haproxy) version=$2; shift 2 ;;
+    --seconds) secs=$2; shift 2 ;;
+    --reps) reps=$2; shift 2 ;;
+    --connections) conns=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --no-paced) paced=no; shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "unknown option $1 (--help)" >&2; exit 2 ;;
+  esac
+done
+jar=$root/spoa-vertx-examples/target/ip-reputation-agent.jar
+if [ ${#names[@]} = 0 ]; then
+  [ -f "$jar" ] || { echo "build first: ./mvnw -B -DskipTests package" >&2; exit 1; }
+  names=(spoa-vertx)
+  commands=("SPOA_PORT={port} SPOA_METRICS_PORT={admin} exec java -jar '$jar'")
+fi
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+haproxy=$("$root/scripts/haproxy-version" "$version")
+work=$root/spoa-vertx-benchmarks/target/bench; mkdir -p "$work"
+results=$work/compare-$version.txt; table=$work/compare-$version.md; : > "$results"
+
+source "$here/lib.sh"
+haproxy_pid=
+hz=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }   # utime+stime of one process, in clock ticks
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+web=$(free_port)
+
+# Start every agent once, each on its own ports.
+agent_pids=() agent_ports=() agent_admins=()
+for i in "${!names[@]}"; do
+  port=$(free_port); admin=$(free_port)
+  cmd=${commands[$i]//\{port\}/$port}; cmd=${cmd//\{admin\}/$admin}
+  [[ ${commands[$i]} == *"{admin}"* ]] || admin=
+  bash -c "$cmd" > "$work/agent-${names[$i]}.log" 2>&1 &
+  agent_pids+=($!); pids+=($!); agent_ports+=("$port"); agent_admins+=("$admin")
+  wait_port "$port" || { echo "agent ${names[$i]} did not listen on $port; its log:" >&2; cat "$work/agent-${names[$i]}.log" >&2; exit 1; }
+done
+
+config() { # agent index, or "ceiling"
+  local filter=no backend=""
+  if [ "$1" != ceiling ]; then
+    filter=yes; backend="    server agent1 127.0.0.1:${agent_ports[$1]}"
+  fi
+  local spoe_opts="    option pipelining"
+  case "$version" in 2.6|3.0) ;; *) spoe_opts="" ;; esac   # 3.1+: the mux always pipelines
+  write_bench_config "$work" "$web" 0 $filter "$spoe_opts" "$backend"
+  # nbthread 1: HAProxy on one core, the agent on the other; a failed SPOE call answers 503
+  sed -i -e 's/^global$/global\n    nbthread 1/' \
+    -e 's/^\(    http-request return status 200.*\)$/    http-request return status 503 if { var(txn.iprep.error) -m found }\n\1/' "$work/haproxy.cfg"
+  if [ "$version" != 2.6 ] && [ "$version" != 3.0 ]; then
+    sed -i 's/^    mode tcp$/    mode spop/' "$work/haproxy.cfg"   # 3.1+: the SPOP multiplexer
+  fi
+}
+
+scrape_p99() { # admin port -> the agent's own p99 in ms, or "-"
+  [ -n "$1" ] || { echo -; return; }
+  curl -s "http://127.0.0.1:$1/metrics" | awk -F' ' '/^spoa_ack_latency_seconds\{quantile="0.99"/ {printf "%.2f", $2*1000; f=1} END {if (!f) print "-"}'
+}
+
+run() { # target(index|ceiling) label [rate]: one wrk run; prints a result line
+  local target=$1 label=$2 rate=${3:-0} name=ceiling apid=""
+  if [ "$target" != ceiling ]; then name=${names[$target]}; apid=${agent_pids[$target]}; fi
+  config "$target"
+  "$haproxy" -db -f "$work/haproxy.cfg" > "$work/haproxy.log" 2>&1 &
+  local hp=$!; haproxy_pid=$hp
+  wait_port "$web" || { echo "HAProxy did not start:" >&2; cat "$work/haproxy.log" >&2; return 1; }
+  local duration=$secs
+  [[ $label != warm:* ]] || duration=${label#warm:}
+  local args=(-t1 -c"$conns" -d"${duration}s" --latency "http://127.0.0.1:$web/")
+  if [ "$rate" != 0 ]; then args=(-s "$here/pace.lua" "${args[@]}" -- $(( (rate + conns - 1) / conns ))); fi
+  local h0 a0=0 h1 a1=0 out
+  h0=$(cpu_ticks $hp); [ -z "$apid" ] || a0=$(cpu_ticks "$apid")
+  out=$(wrk "${args[@]}" 2>&1) || { kill $hp; echo "wrk failed: $out" >&2; return 1; }
+  h1=$(cpu_ticks $hp); [ -z "$apid" ] || a1=$(cpu_ticks "$apid")
+  kill $hp; wait $hp 2>/dev/null || true; haproxy_pid=
+  local own=-
+  [ "$target" = ceiling ] || own=$(scrape_p99 "${agent_admins[$target]}")
+  awk -v name="$name" -v label="$label" -v rate="$rate" -v h=$((h1-h0)) -v a=$((a1-a0)) -v hz="$hz" -v own="$own" '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec/ {rps=$2} /requests in/ {n=$1} $1=="50%" {p50=ms($2)} $1=="99%" {p99=ms($2)}
+    /Non-2xx/ {bad+=$NF} /Socket errors/ {err=$0}
+    END { printf "%s run=%s rate=%s rps=%s p50=%.3f p99=%.3f haproxy_us=%.1f agent_us=%.1f agent_p99=%s non2xx=%d %s\n",
+      name, label, rate, rps, p50, p99, h*1e6/hz/n, a*1e6/hz/n, own, bad, err }' <<<"$out" | tee -a "$results"
+}
+
+echo "HAProxy: $("$haproxy" -v 2>&1 | head -1)"
+echo "warming up each agent (${warmup}s)..."
+for i in "${!names[@]}"; do run "$i" "warm:$warmup" > /dev/null; done
+: > "$results"
+for rep in $(seq 1 "$reps"); do
+  run ceiling "$rep"
+  for i in "${!names[@]}"; do run "$i" "$rep"; done
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+field() { grep "^$1 " "$results" | grep " rate=$2 " | sed -E "s/.* $3=([^ ]+).*/\1/" | grep -v '^-$' | median; }
+
+rate_half=
+if [ "$paced" = yes ]; then
+  rate_half=$(awk -v r="$(field "${names[0]}" 0 rps)" 'BEGIN { printf "%d", r/2 }')
+  echo "paced at $rate_half req/s (half of ${names[0]}'s rate):"
+  for rep in $(seq 1 "$reps"); do
+    for i in "${!names[@]}"; do run "$i" "p$rep" "$rate_half"; done
+  done
+fi
+
+{
+  echo "HAProxy $version ($("$haproxy" -v 2>&1 | head -1 | awk '{print $3}')), wrk -t1 -c$conns, ${secs}s runs, medians of $reps interleaved runs"
+  echo
+  echo "| agent | req/s | x ${names[0]} | p50 ms | p99 ms | agent's own p99 ms | agent CPU us/req | HAProxy CPU us/req | non-2xx |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  ref=$(field "${names[0]}" 0 rps)
+  for name in ceiling "${names[@]}"; do
+    rps=$(field "$name" 0 rps)
+    x=$(awk -v a="$rps" -v r="$ref" 'BEGIN { printf "%.2f", a/r }')
+    [ "$name" != ceiling ] || x=
+    echo "| $name | $rps | $x | $(field "$name" 0 p50) | $(field "$name" 0 p99) | $(field "$name" 0 agent_p99) | $(field "$name" 0 agent_us) | $(field "$name" 0 haproxy_us) | $(grep "^$name " "$results" | grep " rate=0 " | sed -E 's/.* non2xx=([0-9]+).*/\1/' | awk '{s+=$1} END {print s+0}') |"
+  done
+  if [ -n "$rate_half" ]; then
+    echo
+    echo "Paced at $rate_half req/s:"
+    echo
+    echo "| agent | p50 ms | p99 ms | agent's own p99 ms | agent CPU us/req |"
+    echo "|---|---|---|---|---|"
+    for name in "${names[@]}"; do
+      echo "| $name | $(field "$name" "$rate_half" p50) | $(field "$name" "$rate_half" p99) | $(field "$name" "$rate_half" agent_p99) | $(field "$name" "$rate_half" agent_us) |"
+    done
+  fi
+} | tee "$table"
