@@ -71,8 +71,8 @@ final class SpoaConnection {
    * marked DOWN, so a drain closes such a connection with its last ACK (the DISCONNECT in the same
    * write: HAProxy reads both before it sends again), or for being quiet only once the whole agent
    * has been (no NOTIFY is coming that the close could cross). A connection's own silence proves
-   * nothing while the agent still gets NOTIFYs: HAProxy wakes its idle connections as load comes,
-   * and closing one that had been idle for 5 s lost the NOTIFY HAProxy 2.6 sent on it meanwhile.
+   * nothing while the agent still gets NOTIFYs: a HAProxy thread reuses its latest idle connection
+   * first and wakes older ones in bursts, one idle for 20 s included (docs/protocol.md, "Drain").
    */
   private boolean handedNotifiesWhileDown;
   /** ACKs of this event-loop turn, written at its end (see {@link #sendAck}). */
