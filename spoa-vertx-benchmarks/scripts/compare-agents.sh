@@ -18,15 +18,16 @@
 #   --warmup N              seconds of load each agent gets before the measured runs (default 20)
 #   --no-paced              skip the paced runs
 #
-# Needs: wrk, the agents' binaries. Loopback only. Prints a Markdown table; raw lines and the
-# table go to spoa-vertx-benchmarks/target/bench/compare-<haproxy>.{txt,md}.
+# Needs: wrk, the agents' binaries. Loopback only; as root, in a network namespace of its own, so
+# that an agent listening on every interface is reachable from nowhere else. Prints a Markdown
+# table; the raw lines and the table go to spoa-vertx-benchmarks/target/bench/compare-<haproxy>.{txt,md}.
 # A request whose SPOE call failed (error, timeout) is answered 503, so wrk counts it as non-2xx.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 version=2.6 secs=20 reps=3 conns=64 warmup=20 paced=yes
-names=() commands=()
+names=() commands=() given=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --agent) names+=("${2%%=*}"); commands+=("${2#*=}"); shift 2 ;;
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
     --connections) conns=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --no-paced) paced=no; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "unknown option $1 (--help)" >&2; exit 2 ;;
   esac
 done
@@ -48,6 +49,13 @@ if [ ${#names[@]} = 0 ]; then
 fi
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 haproxy=$("$root/scripts/haproxy-version" "$version")
+
+# Other agents may listen on every interface (the C example binds INADDR_ANY): as root, the whole
+# comparison runs in a network namespace of its own, whose only interface is loopback.
+if [ -z "${SPOA_BENCH_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+  exec unshare -n bash -c 'ip link set lo up && SPOA_BENCH_NETNS=1 exec "$0" "$@"' "$0" "${given[@]}"
+fi
+
 work=$root/spoa-vertx-benchmarks/target/bench; mkdir -p "$work"
 results=$work/compare-$version.txt; table=$work/compare-$version.md; : > "$results"
 

@@ -8,6 +8,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * What the end-to-end tests check on the agent's side: NOTIFYs received and answered, reassembled
  * ones, checks, connections, handler failures and DISCONNECTs by status.
@@ -99,6 +101,20 @@ public class CountingMetrics implements SpoaMetrics {
   }
 
   /** The counter once it reached {@code n}, or after 2 s: metrics are recorded just after the ACK is written. */
+  /**
+   * Asserts that the agent answered {@code expected} NOTIFYs, less those HAProxy itself lost in its
+   * queue ({@link HaproxyProcess#spoeQueueStalls()}, at most {@link HaproxyProcess#MAX_SPOE_QUEUE_STALLS});
+   * waits a little for the count, which the agent updates on its own threads.
+   */
+  public void assertAnswered(int expected, HaproxyProcess haproxy) throws InterruptedException {
+    long stalls = haproxy.spoeQueueStalls();
+    assertTrue(stalls <= HaproxyProcess.MAX_SPOE_QUEUE_STALLS, () -> stalls + " NOTIFYs stuck in HAProxy's queue\n"
+      + haproxy.log());
+    int answered = awaitAtLeast(notifies, (int) (expected - stalls));
+    assertTrue(answered >= expected - stalls, () -> "the agent answered " + answered + " of " + expected + " NOTIFYs ("
+      + stalls + " lost in HAProxy 2.6.12's own queue); HAProxy log:\n" + haproxy.log());
+  }
+
   public static int awaitAtLeast(AtomicInteger counter, int n) throws InterruptedException {
     long deadline = System.nanoTime() + 2_000_000_000L;
     while (counter.get() < n && System.nanoTime() < deadline) {

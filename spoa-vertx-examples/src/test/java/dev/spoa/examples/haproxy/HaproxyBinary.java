@@ -64,6 +64,15 @@ public record HaproxyBinary(String version, Path executable) {
   }
 
   /** 3.1 replaced the SPOE applet by a multiplexer: the agents' backend is {@code mode spop}. */
+  /**
+   * Debian's 2.6.12 lacks the upstream SPOE queue fix of 2.6.14+ (bc9fb6462: in sync mode an applet
+   * did not take queued work after an ACK): under load a NOTIFY can wait in HAProxy's own queue past
+   * {@code timeout processing} and never be sent to any agent. 3.0+ have the fix.
+   */
+  public boolean hasSpoeQueueStalls() {
+    return !atLeast(3, 0);
+  }
+
   public boolean spopMode() {
     return atLeast(3, 1);
   }

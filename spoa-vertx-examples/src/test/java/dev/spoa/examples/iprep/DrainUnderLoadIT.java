@@ -57,15 +57,6 @@ class DrainUnderLoadIT {
   /** How long the check took that brought a restarted agent back: a cold agent is slow to answer. */
   private static final Pattern UP_CHECK = Pattern.compile("is UP, reason: Layer7 check passed, code: 0, check duration: (\\d+)ms");
 
-  /** An SPOE event that timed out (st=1) before any connection took it from the queue (2.6 format). */
-  private static final Pattern NEVER_SENT = Pattern.compile("SPOE: \\[iprep-agent\\] <EVENT:[^>]+> sid=\\d+ st=1 -?\\d+/-1/");
-  /** Seen: at most 1 per row of 30,000 to 60,000 requests with one core kept busy. */
-  private static final int MAX_QUEUE_STALLS = 2;
-
-  private static boolean binaryHasQueueStalls(HaproxyBinary version) {
-    return !version.atLeast(3, 0);
-  }
-
   /**
    * HTTP/1.1: a default client first asks for an h2c upgrade, and one such scrape hung for 4 minutes
    * whatever the request timeout.
@@ -172,19 +163,17 @@ class DrainUnderLoadIT {
       UP_CHECK.matcher(haproxy.log()).results().map(m -> m.group(1)).toList(), slowestNotifies, longestPauses());
     assertEquals(RESTARTS, drainMillis.size());
     assertTrue(load.answered.get() / seconds >= 500, "at least 500 requests a second: " + load.answered.get() / seconds);
-    // HAProxy 2.6.12's SPOE (Debian 12) lacks the upstream queue fixes of 2.6.14+ (bc9fb6462: in
-    // sync mode an applet did not take queued work after an ACK): a NOTIFY queued while the serving
-    // agent's JVM was briefly stopped can wait in HAProxy past timeout processing and never be sent
-    // to any agent (SPOE log: queue time -1). Such requests are counted apart, bounded, and printed;
-    // every other failure, and any such wait on 3.x, fails the test.
-    long neverSent = binaryHasQueueStalls(version) ? NEVER_SENT.matcher(haproxy.log()).results().count() : 0;
+    // HAProxy 2.6.12's own queue stalls (HaproxyBinary.hasSpoeQueueStalls): a NOTIFY queued while the
+    // serving agent's JVM was briefly stopped can wait past timeout processing and never be sent.
+    // Such requests are counted apart, bounded, and printed; every other failure fails the test.
+    long neverSent = haproxy.spoeQueueStalls();
     long timeouts = load.failures.entrySet().stream().filter(e -> e.getKey().startsWith("spoe error 1 "))
       .mapToLong(e -> e.getValue().get()).sum();
     long queueStalls = Math.min(neverSent, timeouts);
-    if (binaryHasQueueStalls(version)) {
+    if (version.hasSpoeQueueStalls()) {
       System.out.printf(Locale.ROOT, "  of which NOTIFYs that never left HAProxy 2.6.12's queue: %d%n", queueStalls);
     }
-    assertTrue(queueStalls <= MAX_QUEUE_STALLS, () -> queueStalls + " NOTIFYs stuck in HAProxy's queue\n" + haproxy.log());
+    assertTrue(queueStalls <= HaproxyProcess.MAX_SPOE_QUEUE_STALLS, () -> queueStalls + " NOTIFYs stuck in HAProxy's queue\n" + haproxy.log());
     assertEquals(0, load.failed() - queueStalls, () -> "requests without the agent's verdict: " + load.failures
       + "\n" + haproxy.log() + "\nagent warnings:\n" + agentWarnings());
     passed = true;

@@ -120,7 +120,7 @@ class TlsAndUnixSocketHaproxyIT {
 
     List<Optional<String>> scores = scores(webPort, 50);
     assertAllScored(scores, haproxy);
-    assertTrue(CountingMetrics.awaitAtLeast(metrics.notifies, 50) >= 50, "the agent answered every NOTIFY: " + metrics.notifies.get());
+    metrics.assertAnswered(50, haproxy);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -150,7 +150,7 @@ class TlsAndUnixSocketHaproxyIT {
     HaproxyProcess good = startHaproxy(binary, goodWeb, tlsServerLine(agentPort, certs, true));
     assertEquals("UP/L7OK", good.awaitCheck("spoe-iprep", "agent1", "UP", "L7OK", Duration.ofSeconds(10)), good.log());
     assertAllScored(scores(goodWeb, 20), good);
-    assertTrue(CountingMetrics.awaitAtLeast(metrics.notifies, 20) >= 20, "notifies: " + metrics.notifies.get());
+    metrics.assertAnswered(20, good);
     assertTrue(scores(badWeb, 2).stream().allMatch(Optional::isEmpty), "and the other one still gets nothing");
   }
 
@@ -176,7 +176,7 @@ class TlsAndUnixSocketHaproxyIT {
     assertTrue(metrics.healthChecks.get() >= 1);
 
     assertAllScored(scores(webPort, 50), haproxy);
-    assertTrue(CountingMetrics.awaitAtLeast(metrics.notifies, 50) >= 50, "the agent answered every NOTIFY: " + metrics.notifies.get());
+    metrics.assertAnswered(50, haproxy);
   }
 
   @ParameterizedTest(name = "{0}")
