@@ -52,8 +52,8 @@ haproxy=$("$root/scripts/haproxy-version" "$version")
 
 # Other agents may listen on every interface (the C example binds INADDR_ANY): as root, the whole
 # comparison runs in a network namespace of its own, whose only interface is loopback.
-if [ -z "${SPOA_BENCH_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
-  exec unshare -n bash -c 'ip link set lo up && SPOA_BENCH_NETNS=1 exec "$0" "$@"' "$0" "${given[@]}"
+if [ -z "${COMPARE_AGENTS_IN_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+  exec unshare -n bash -c 'ip link set lo up && COMPARE_AGENTS_IN_NETNS=1 exec "$0" "$@"' "$0" "${given[@]}"
 fi
 
 work=$root/spoa-vertx-benchmarks/target/bench; mkdir -p "$work"
