@@ -30,13 +30,8 @@ esac
 jar=spoa-vertx-examples/target/ip-reputation-agent.jar
 mkdir -p run
 
-# 1. Build when the jar is missing or older than any source or pom.
-if [ ! -f "$jar" ] || [ -n "$(find pom.xml spoa-vertx spoa-vertx-examples -newer "$jar" \( -name '*.java' -o -name 'pom.xml' -o -name '*.properties' \) -not -path '*/target/*' -print -quit)" ]; then
-  echo "demo: building the agent (./mvnw -q -B -DskipTests package)"
-  ./mvnw -q -B -DskipTests package
-fi
-
-# 2. HAProxy (and for the rate limit, Redis) from the distribution when absent.
+# What the demo needs from the distribution when absent: unzip (the Maven Wrapper unpacks Maven
+# with it), HAProxy and, for the rate limit, Redis.
 installed() { command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || true; }
 need() { # need <command> <package> <what>
   local bin; bin=$(installed "$1")
@@ -52,6 +47,15 @@ need() { # need <command> <package> <what>
   fi
   echo "$bin"
 }
+
+# 1. Build when the jar is missing or older than any source or pom.
+if [ ! -f "$jar" ] || [ -n "$(find pom.xml spoa-vertx spoa-vertx-examples -newer "$jar" \( -name '*.java' -o -name 'pom.xml' -o -name '*.properties' \) -not -path '*/target/*' -print -quit)" ]; then
+  echo "demo: building the agent (./mvnw -q -B -DskipTests package)"
+  need unzip unzip "unzip" >/dev/null
+  ./mvnw -q -B -DskipTests package
+fi
+
+# 2. HAProxy (and for the rate limit, Redis).
 haproxy_bin=$(need haproxy haproxy "HAProxy 2.6 or later")
 [ "$example" = rate-limit ] && redis_bin=$(need redis-server redis-server "Redis 7")
 
