@@ -27,5 +27,4 @@ module dev.spoa.vertx {
   exports dev.spoa.metrics;
   exports dev.spoa.protocol;
   exports dev.spoa.server;
-  exports dev.spoa.testing;
 }

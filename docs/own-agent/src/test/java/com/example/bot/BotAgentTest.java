@@ -15,7 +15,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The whole agent on a free port, and a fake HAProxy (the library's SpopTestClient) in front. */
+/** The whole agent on a free port, and a fake HAProxy (the test kit's SpopTestClient) in front. */
 class BotAgentTest {
 
   @Test

@@ -13,11 +13,12 @@ import dev.spoa.protocol.SpoaMessage;
 import dev.spoa.protocol.SpopStatus;
 import dev.spoa.protocol.TypedValue;
 import dev.spoa.testing.HaproxyPersonality;
-import dev.spoa.testing.SpopTestClient;
 import dev.spoa.testing.SpopTestClient.StreamIds;
+import dev.spoa.testing.SpopTestClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -219,17 +220,14 @@ class ConformanceIT extends AgentTestBase {
     echoHandler(Future.succeededFuture());
 
     try (LogCapture log = LogCapture.start()) {
-      SpopTestClient first = readyClient(personality);
+      // SO_LINGER 0: this client's close is a TCP RST
+      SpopTestClient first = readyClient(personality, new NetClientOptions().setSoLinger(drop == Drop.RST ? 0 : -1));
       List<Future<AckFrame>> inFlight = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         inFlight.add(first.notify(SpoaMessage.of("held")));
       }
       Await.until(() -> held.get() == 3, "3 NOTIFYs in the handler");
-      if (drop == Drop.RST) {
-        first.reset().await();
-      } else {
-        first.closeAbruptly().await();
-      }
+      first.close().await();
       Await.until(() -> metrics.closed.get() == 1, "the dropped connection counted closed");
       gate.complete(); // the handlers answer for a connection that is gone
 

@@ -14,6 +14,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.SocketAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -81,7 +83,12 @@ public abstract class AgentTestBase {
   }
 
   protected SpopTestClient client(HaproxyPersonality personality) {
-    SpopTestClient c = SpopTestClient.connect(vertx, server.actualPort(), "127.0.0.1", personality).await();
+    return client(personality, new NetClientOptions().setTcpNoDelay(true));
+  }
+
+  protected SpopTestClient client(HaproxyPersonality personality, NetClientOptions options) {
+    SpopTestClient c = SpopTestClient.connect(vertx, SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1"),
+      personality, options).await();
     clients.add(c);
     return c;
   }
@@ -92,7 +99,11 @@ public abstract class AgentTestBase {
   }
 
   protected SpopTestClient readyClient(HaproxyPersonality personality) {
-    SpopTestClient c = client(personality);
+    return readyClient(personality, new NetClientOptions().setTcpNoDelay(true));
+  }
+
+  protected SpopTestClient readyClient(HaproxyPersonality personality, NetClientOptions options) {
+    SpopTestClient c = client(personality, options);
     KvFrame hello = c.hello().await();
     assertEquals(FrameType.AGENT_HELLO, hello.type(), () -> "expected AGENT-HELLO, got " + hello);
     return c;

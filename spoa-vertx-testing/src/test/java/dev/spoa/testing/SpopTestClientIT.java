@@ -2,6 +2,8 @@ package dev.spoa.testing;
 
 import dev.spoa.testing.SpopTestClient.StreamIds;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.SocketAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,10 +74,11 @@ class SpopTestClientIT {
   }
 
   @Test
-  void resetSendsAnRst() throws Exception {
-    SpopTestClient c = connect(HaproxyPersonality.HAPROXY_3_X);
+  void closeWithSoLingerZeroSendsAnRst() throws Exception {
+    SpopTestClient c = SpopTestClient.connect(vertx, SocketAddress.inetSocketAddress(listener.getLocalPort(), "127.0.0.1"),
+      HaproxyPersonality.HAPROXY_3_X, new NetClientOptions().setSoLinger(0)).await();
     try (Socket accepted = listener.accept()) {
-      c.reset().await();
+      c.close().await();
       c.closed().await();
       InputStream in = accepted.getInputStream();
       SocketException e = assertThrows(SocketException.class, in::read);

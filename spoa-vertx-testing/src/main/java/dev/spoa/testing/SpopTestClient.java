@@ -14,14 +14,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.parsetools.RecordParser;
-
-import io.netty.channel.ChannelOption;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -114,10 +111,20 @@ public final class SpopTestClient {
 
   /** Connects as the given HAProxy. */
   public static Future<SpopTestClient> connect(Vertx vertx, SocketAddress address, HaproxyPersonality personality) {
+    return connect(vertx, address, personality, new NetClientOptions().setTcpNoDelay(true));
+  }
+
+  /**
+   * Connects as the given HAProxy with these socket options: TLS to an agent that serves it, or
+   * {@code setSoLinger(0)} for a client whose {@link #close()} is a TCP RST, as HAProxy 3.x may drop
+   * a pooled connection.
+   */
+  public static Future<SpopTestClient> connect(Vertx vertx, SocketAddress address, HaproxyPersonality personality,
+                                               NetClientOptions options) {
     if (personality == null) {
       throw new NullPointerException("personality");
     }
-    NetClient client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
+    NetClient client = vertx.createNetClient(new NetClientOptions(options));
     return client.connect(address)
       .map(socket -> new SpopTestClient(vertx, client, socket, personality).start())
       .onFailure(e -> client.close());
@@ -388,7 +395,10 @@ public final class SpopTestClient {
     return closed.future();
   }
 
-  /** Closes the connection (a FIN) without a DISCONNECT. */
+  /**
+   * Closes the connection without a DISCONNECT: a FIN, or a TCP RST when the client was connected
+   * with {@code NetClientOptions.setSoLinger(0)}.
+   */
   public Future<Void> close() {
     return socket.close();
   }
@@ -399,32 +409,6 @@ public final class SpopTestClient {
    */
   public Future<Void> closeAbruptly() {
     return socket.close();
-  }
-
-  /**
-   * Closes the connection with a TCP RST, no DISCONNECT, as HAProxy 3.x may drop pooled
-   * connections: SO_LINGER 0 is set on this socket, then it is closed. Vert.x's NetSocket has no
-   * API for it, so this reaches the Netty channel through Vert.x's internal NetSocketInternal.
-   */
-  public Future<Void> reset() {
-    if (!(socket instanceof NetSocketInternal internal)) {
-      return Future.failedFuture(new UnsupportedOperationException("no access to the channel of " + socket.getClass()));
-    }
-    Promise<Void> done = Promise.promise();
-    io.netty.channel.Channel channel = internal.channelHandlerContext().channel();
-    channel.eventLoop().execute(() -> {
-      try {
-        if (!channel.config().setOption(ChannelOption.SO_LINGER, 0)) {
-          done.fail(new UnsupportedOperationException("SO_LINGER not supported by " + channel.getClass()));
-          return;
-        }
-      } catch (RuntimeException e) {
-        done.fail(e);
-        return;
-      }
-      socket.close().onComplete(done);
-    });
-    return done.future();
   }
 
   private static boolean hasToken(String list, String token) {
