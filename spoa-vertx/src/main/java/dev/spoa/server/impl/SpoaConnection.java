@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One HAProxy connection: framing, the HELLO handshake, fragment reassembly, NOTIFY dispatch, ACKs,
@@ -80,10 +79,7 @@ final class SpoaConnection {
   private final io.vertx.core.Handler<Void> flushAcks = v -> endOfTurn();
   /** The NOTIFY being rebuilt from fragments, if any. */
   private Reassembly partial;
-  private long lastActivityNanos = System.nanoTime();
-  private long helloTimer = -1;
-  private long idleTimer = -1;
-  private long ageTimer = -1;
+  private final ConnectionTimers timers;
 
   SpoaConnection(SpoaServerImpl server, NetSocket socket) {
     this.server = server;
@@ -94,6 +90,7 @@ final class SpoaConnection {
     this.vertx = Vertx.currentContext().owner();
     this.context = Vertx.currentContext();
     this.deadlines = new Deadlines(vertx);
+    this.timers = new ConnectionTimers(vertx);
     this.maxFrameSize = Math.min(server.options().getMaxFrameSize(), server.options().getMaxFrameSizeBeforeHello());
     this.acks = new AckWriter(metrics, () -> server.options().getAckOverflowVariable(), server.oversizedAckLog,
       socket.remoteAddress());
@@ -109,10 +106,10 @@ final class SpoaConnection {
     socket.closeHandler(v -> onClosed());
     socket.shutdownHandler(v -> onShutdown());
     socket.drainHandler(v -> updateReading());
-    helloTimer = vertx.setTimer(server.options().getHelloTimeout(), id -> {
-      helloTimer = -1;
+    long helloTimeout = server.options().getHelloTimeout();
+    timers.helloDeadline(helloTimeout, () -> {
       if (state == State.AWAIT_HELLO) {
-        disconnect(SpopStatus.TIMEOUT, "no HELLO within " + server.options().getHelloTimeout() + " ms");
+        disconnect(SpopStatus.TIMEOUT, "no HELLO within " + helloTimeout + " ms");
       }
     });
   }
@@ -139,15 +136,15 @@ final class SpoaConnection {
     }
     pendingBodyLength = -1;
     parser.fixedSizeMode(4);
-    lastActivityNanos = System.nanoTime();
+    long readNanos = timers.touch();
     try {
-      onFrame(FrameDecoder.decode(record));
+      onFrame(FrameDecoder.decode(record), readNanos);
     } catch (SpopException e) {
       protocolError(e.status(), e.getMessage());
     }
   }
 
-  private void onFrame(Frame frame) {
+  private void onFrame(Frame frame, long readNanos) {
     metrics.frameReceived(frame.type());
     if (frame.type() == FrameType.HAPROXY_DISCONNECT && frame instanceof KvFrame kv) {
       onHaproxyDisconnect(kv);
@@ -162,7 +159,7 @@ final class SpoaConnection {
       return;
     }
     if (state == State.DRAINING) {
-      shared.lastDrainNotifyNanos = lastActivityNanos; // only while draining: no shared write on the hot path
+      shared.lastDrainNotifyNanos = readNanos; // only while draining: no shared write on the hot path
     }
     if (frame instanceof NotifyFrame notify) {
       if (partial != null) {
@@ -178,7 +175,7 @@ final class SpoaConnection {
   }
 
   private void onHello(KvFrame hello) {
-    cancelTimer(helloTimer);
+    timers.helloReceived();
     HelloNegotiation hn = HelloNegotiation.negotiate(hello, server.options());
     if (hn.healthcheck()) {
       metrics.healthCheck();
@@ -342,8 +339,7 @@ final class SpoaConnection {
     if (counted) {
       shared.inFlight.decrementAndGet();
     }
-    lastActivityNanos = System.nanoTime();
-    metrics.notifyCompleted(lastActivityNanos - startNanos); // before the write: HAProxy may answer at once
+    metrics.notifyCompleted(timers.touch() - startNanos); // before the write: HAProxy may answer at once
     if (state == State.CLOSED) {
       deliverElsewhere(notify, actions);
       return;
@@ -456,14 +452,13 @@ final class SpoaConnection {
   // ---- timers ----
 
   private void startIdleAndAgeTimers() {
-    if (server.options().getConnectionIdleTimeout() > 0) {
-      armIdleTimer(server.options().getConnectionIdleTimeout());
+    SpoaServerOptions options = server.options();
+    if (options.getConnectionIdleTimeout() > 0) {
+      timers.watchQuiet(options.getConnectionIdleTimeout(), () -> server.options().getConnectionIdleTimeout(),
+        timers::lastActivityNanos, this::busy, idleMillis -> disconnect(SpopStatus.TIMEOUT, "idle for " + idleMillis + " ms"));
     }
-    if (server.options().getMaxConnectionAge() > 0) {
-      long age = server.options().getMaxConnectionAge();
-      long jitter = (long) (age * server.options().getMaxConnectionAgeJitter() * ThreadLocalRandom.current().nextDouble());
-      ageTimer = vertx.setTimer(Math.max(1, age - jitter), id -> {
-        ageTimer = -1;
+    if (options.getMaxConnectionAge() > 0) {
+      timers.maxAge(options.getMaxConnectionAge(), options.getMaxConnectionAgeJitter(), () -> {
         if (state == State.READY) {
           LOG.debug("{} reached its maximum age: closing after its next ACK", socket.remoteAddress());
           state = State.DRAINING;
@@ -472,48 +467,9 @@ final class SpoaConnection {
     }
   }
 
-  private void armIdleTimer(long delayMillis) {
-    idleTimer = vertx.setTimer(delayMillis, id -> {
-      idleTimer = -1;
-      if (state == State.CLOSED || state == State.DRAINING && server.isDraining()) {
-        return; // closed, or the drain's own timer took over
-      }
-      long idleMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
-      long timeout = server.options().getConnectionIdleTimeout();
-      long next = nextIdleCheck(timeout, idleMillis, inFlight > 0 || partial != null);
-      if (next == IDLE_EXPIRED) {
-        disconnect(SpopStatus.TIMEOUT, "idle for " + idleMillis + " ms");
-      } else if (next != IDLE_CHECK_OFF) {
-        armIdleTimer(next);
-      }
-    });
-  }
-
-  static final long IDLE_EXPIRED = -1;
-  static final long IDLE_CHECK_OFF = 0;
-
-  /**
-   * What the idle timer does when it fires: {@link #IDLE_EXPIRED} (end the connection),
-   * {@link #IDLE_CHECK_OFF} (the timeout was switched off live), or the milliseconds until the next
-   * check, always at least 1. A busy connection (a NOTIFY in flight or being reassembled) is not
-   * idle: it is checked again a whole period later, since the time left after its last frame can
-   * be 0 or less, which would re-arm the timer every millisecond for as long as it stays busy. Its
-   * waits have deadlines of their own (handler timeouts, {@code reassemblyTimeout}).
-   */
-  static long nextIdleCheck(long timeoutMillis, long idleMillis, boolean busy) {
-    if (timeoutMillis <= 0) {
-      return IDLE_CHECK_OFF;
-    }
-    if (busy) {
-      return timeoutMillis;
-    }
-    return idleMillis >= timeoutMillis ? IDLE_EXPIRED : timeoutMillis - idleMillis;
-  }
-
-  private void cancelTimer(long id) {
-    if (id >= 0) {
-      vertx.cancelTimer(id);
-    }
+  /** A NOTIFY in flight or being reassembled: not idle, whatever the time since its last frame. */
+  private boolean busy() {
+    return inFlight > 0 || partial != null;
   }
 
   // ---- drain, called by the server from any thread ----
@@ -527,7 +483,9 @@ final class SpoaConnection {
       if (state == State.READY || state == State.DRAINING) {
         state = State.DRAINING;
         if (server.isReleased()) {
-          armDrainIdleTimer(0);
+          watchDrainQuiet();
+        } else {
+          timers.stopQuietWatch(); // HAProxy may pick the connection however long it was idle
         }
       }
     });
@@ -540,35 +498,25 @@ final class SpoaConnection {
   void release() {
     context.runOnContext(v -> {
       if (state == State.DRAINING) {
-        armDrainIdleTimer(0);
+        watchDrainQuiet();
       }
     });
   }
 
-  private void armDrainIdleTimer(long delayMillis) {
-    cancelTimer(idleTimer);
-    idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
-      idleTimer = -1;
-      if (state != State.DRAINING) {
-        return;
-      }
-      long timeout = server.options().getDrainIdleTimeout();
-      long now = System.nanoTime();
-      long quietMillis = (now - lastActivityNanos) / 1_000_000;
-      if (handedNotifiesWhileDown) {
-        // quiet enough once the whole agent has been quiet for the timeout
-        quietMillis = Math.min(quietMillis, (now - shared.lastDrainNotifyNanos) / 1_000_000);
-      }
-      // drainIdleTimeout is at least 1 ms, so never IDLE_CHECK_OFF here
-      long next = nextIdleCheck(timeout, quietMillis, inFlight > 0 || partial != null);
-      if (next == IDLE_EXPIRED) {
+  private void watchDrainQuiet() {
+    timers.watchQuiet(0, () -> server.options().getDrainIdleTimeout(), this::drainQuietSinceNanos, this::busy,
+      quietMillis -> {
+        long now = System.nanoTime();
         LOG.debug("{} drained: quiet for {} ms (this connection {} ms, the agent {} ms)", socket.remoteAddress(),
-          quietMillis, (now - lastActivityNanos) / 1_000_000, (now - shared.lastDrainNotifyNanos) / 1_000_000);
+          quietMillis, (now - timers.lastActivityNanos()) / 1_000_000, (now - shared.lastDrainNotifyNanos) / 1_000_000);
         disconnect(SpopStatus.NORMAL, "agent draining");
-      } else {
-        armDrainIdleTimer(next);
-      }
-    });
+      });
+  }
+
+  /** 2.6-3.0: quiet once the whole agent has been quiet (see {@link #handedNotifiesWhileDown}). */
+  private long drainQuietSinceNanos() {
+    return handedNotifiesWhileDown ? Math.max(timers.lastActivityNanos(), shared.lastDrainNotifyNanos)
+      : timers.lastActivityNanos();
   }
 
   /** The drain's time is up: AGENT-DISCONNECT status 0 now. */
@@ -618,6 +566,7 @@ final class SpoaConnection {
     }
     Buffer batch = acks.take();
     state = State.CLOSED;
+    timers.cancelAll();
     dropPartial(); // now, not at the close event: a peer that reads nothing delays that indefinitely
     parser.pause();
     metrics.frameSent(type);
@@ -662,9 +611,7 @@ final class SpoaConnection {
       state = State.CLOSED;
       LOG.debug("{} closed by HAProxy with {} NOTIFY in flight", socket.remoteAddress(), inFlight);
     }
-    cancelTimer(helloTimer);
-    cancelTimer(idleTimer);
-    cancelTimer(ageTimer);
+    timers.cancelAll();
     if (async) {
       shared.removeFromEngine(engineId, this);
     }
