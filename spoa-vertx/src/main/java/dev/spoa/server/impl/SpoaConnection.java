@@ -77,8 +77,7 @@ final class SpoaConnection {
   /** ACKs of this event-loop turn, written at its end (see {@link #sendAck}). */
   private final AckWriter acks;
   private final io.vertx.core.Handler<Void> flushAcks = v -> endOfTurn();
-  /** The NOTIFY being rebuilt from fragments, if any. */
-  private Reassembly partial;
+  private final NotifyReassembler fragments;
   private final ConnectionTimers timers;
 
   SpoaConnection(SpoaServerImpl server, NetSocket socket) {
@@ -91,6 +90,8 @@ final class SpoaConnection {
     this.context = Vertx.currentContext();
     this.deadlines = new Deadlines(vertx);
     this.timers = new ConnectionTimers(vertx);
+    this.fragments = new NotifyReassembler(shared.reassemblyBytes, vertx, metrics, server::reassemblyLimits,
+      new FragmentAnswers(), socket.remoteAddress());
     this.maxFrameSize = Math.min(server.options().getMaxFrameSize(), server.options().getMaxFrameSizeBeforeHello());
     this.acks = new AckWriter(metrics, () -> server.options().getAckOverflowVariable(), server.oversizedAckLog,
       socket.remoteAddress());
@@ -162,13 +163,17 @@ final class SpoaConnection {
       shared.lastDrainNotifyNanos = readNanos; // only while draining: no shared write on the hot path
     }
     if (frame instanceof NotifyFrame notify) {
-      if (partial != null) {
-        throw new SpopException(SpopStatus.INVALID_INTERLACED_FRAMES, "NOTIFY " + notify.streamId() + "/"
-          + notify.frameId() + " while NOTIFY " + partial.streamId + "/" + partial.frameId + " is being reassembled");
-      }
+      fragments.checkWhole(notify);
       onNotify(notify);
     } else if (frame instanceof FragmentFrame fragment && (frame.type() == FrameType.NOTIFY || frame.type() == FrameType.UNSET)) {
-      onFragment(fragment);
+      if (!fragmentation) {
+        throw new SpopException(SpopStatus.FRAGMENTATION_NOT_SUPPORTED,
+          fragment.type() + " fragment received: fragmentation was not agreed");
+      }
+      NotifyFrame whole = fragments.accept(fragment);
+      if (whole != null) {
+        onNotify(whole);
+      }
     } else {
       throw new SpopException(SpopStatus.INVALID_FRAME, "unexpected " + frame.type() + " frame after the handshake");
     }
@@ -227,92 +232,30 @@ final class SpoaConnection {
     disconnect(SpopStatus.NORMAL, SpopStatus.NORMAL.message());
   }
 
-  /** A part of a fragmented NOTIFY: rebuilt whole, splits may fall anywhere, then dispatched once. */
-  private void onFragment(FragmentFrame fragment) {
-    if (!fragmentation) {
-      throw new SpopException(SpopStatus.FRAGMENTATION_NOT_SUPPORTED,
-        fragment.type() + " fragment received: fragmentation was not agreed");
-    }
-    if (fragment.type() == FrameType.NOTIFY) {
-      if (partial != null) {
-        throw new SpopException(SpopStatus.INVALID_INTERLACED_FRAMES, "new fragmented NOTIFY " + fragment.streamId()
-          + "/" + fragment.frameId() + " while " + partial.streamId + "/" + partial.frameId + " is unfinished");
-      }
-      if (fragment.abort()) {
-        return; // abandoned before it began
-      }
-      partial = new Reassembly(fragment.streamId(), fragment.frameId(), shared.reassemblyBytes, vertx,
-        server.options().getReassemblyTimeout(), this::onReassemblyDeadline);
-      addFragment(fragment);
-      return;
-    }
-    if (partial == null) {
-      if (fragment.abort()) {
-        return; // HAProxy aborts a frame we already finished or never saw: nothing to drop
-      }
-      throw new SpopException(SpopStatus.INVALID_FRAME, "continuation " + fragment.streamId() + "/"
-        + fragment.frameId() + " without a first fragment");
-    }
-    if (fragment.streamId() != partial.streamId || fragment.frameId() != partial.frameId) {
-      throw new SpopException(SpopStatus.INVALID_INTERLACED_FRAMES, "fragment of " + fragment.streamId() + "/"
-        + fragment.frameId() + " while " + partial.streamId + "/" + partial.frameId + " is unfinished");
-    }
-    if (fragment.abort()) {
-      LOG.debug("{} HAProxy aborted fragmented NOTIFY {}/{}", socket.remoteAddress(), partial.streamId, partial.frameId);
-      dropPartial();
-      metrics.notifyAborted();
-      return;
-    }
-    if (!addFragment(fragment) || !fragment.fin()) {
-      return;
-    }
-    Reassembly done = partial;
-    partial = null;
-    int fragments = done.fragments();
-    Buffer payload = done.complete();
-    metrics.notifyReassembled(fragments);
-    onNotify(new NotifyFrame(Frame.FLAG_FIN, done.streamId, done.frameId,
-      FrameDecoder.decodeMessages(payload, 0, payload.length())));
-  }
+  /** The connection's answer to a fragmented NOTIFY it cannot finish: a log line, then DISCONNECT. */
+  private final class FragmentAnswers implements NotifyReassembler.Listener {
 
-  /**
-   * Adds a fragment to {@link #partial}; when the instance's reassembly budget is spent, ends the
-   * connection (status 13) and returns {@code false}. Past the size cap it throws (status 3).
-   */
-  private boolean addFragment(FragmentFrame fragment) {
-    SpoaServerOptions options = server.options();
-    if (partial.add(fragment.payload(), options.getMaxReassembledSize(), options.getMaxReassemblyBytes())) {
-      return true;
+    @Override
+    public void refused(Reassembly partial) {
+      if (server.reassemblyBudgetLog.allow()) {
+        LOG.warn("{} fragmented NOTIFY {}/{} refused: partial NOTIFYs of all connections hold {} of maxReassemblyBytes {}; "
+            + "disconnecting with status 13; more this second are only counted", socket.remoteAddress(),
+          partial.streamId, partial.frameId, shared.reassemblyBytes.get(), server.options().getMaxReassemblyBytes());
+      }
+      disconnect(SpopStatus.RESOURCE_ALLOCATION_ERROR, "fragmented NOTIFYs exceed the agent's memory budget");
     }
-    metrics.reassemblyRefused();
-    if (server.reassemblyBudgetLog.allow()) {
-      LOG.warn("{} fragmented NOTIFY {}/{} refused: partial NOTIFYs of all connections hold {} of maxReassemblyBytes {}; "
-          + "disconnecting with status 13; more this second are only counted", socket.remoteAddress(),
-        partial.streamId, partial.frameId, shared.reassemblyBytes.get(), options.getMaxReassemblyBytes());
-    }
-    disconnect(SpopStatus.RESOURCE_ALLOCATION_ERROR, "fragmented NOTIFYs exceed the agent's memory budget");
-    return false;
-  }
 
-  /** The peer stopped sending a fragmented NOTIFY half-way: free it and end the connection. */
-  private void onReassemblyDeadline() {
-    if (state == State.CLOSED || partial == null) {
-      return;
-    }
-    metrics.reassemblyTimedOut();
-    if (server.reassemblyTimeoutLog.allow()) {
-      LOG.warn("{} fragmented NOTIFY {}/{} unfinished after reassemblyTimeout {} ms ({} bytes in {} fragments); "
-          + "disconnecting with status 2; more this second are only counted", socket.remoteAddress(),
-        partial.streamId, partial.frameId, server.options().getReassemblyTimeout(), partial.held(), partial.fragments());
-    }
-    disconnect(SpopStatus.TIMEOUT, "fragmented NOTIFY not completed in time");
-  }
-
-  /** Frees a partial NOTIFY and its share of the reassembly budget, and stops its deadline. */
-  private void dropPartial() {
-    if (partial != null) {
-      partial.discard();
-      partial = null;
+    @Override
+    public void timedOut(Reassembly partial) {
+      if (state == State.CLOSED) {
+        return;
+      }
+      if (server.reassemblyTimeoutLog.allow()) {
+        LOG.warn("{} fragmented NOTIFY {}/{} unfinished after reassemblyTimeout {} ms ({} bytes in {} fragments); "
+            + "disconnecting with status 2; more this second are only counted", socket.remoteAddress(),
+          partial.streamId, partial.frameId, server.options().getReassemblyTimeout(), partial.held(), partial.fragments());
+      }
+      disconnect(SpopStatus.TIMEOUT, "fragmented NOTIFY not completed in time");
     }
   }
 
@@ -345,7 +288,7 @@ final class SpoaConnection {
       return;
     }
     sendAck(notify, actions, startNanos);
-    if (state == State.DRAINING && inFlight == 0 && partial == null && (!server.isDraining() || server.isReleased())) {
+    if (state == State.DRAINING && inFlight == 0 && !fragments.inProgress() && (!server.isDraining() || server.isReleased())) {
       disconnect(SpopStatus.NORMAL, "agent draining");
     } else {
       updateReading();
@@ -469,7 +412,7 @@ final class SpoaConnection {
 
   /** A NOTIFY in flight or being reassembled: not idle, whatever the time since its last frame. */
   private boolean busy() {
-    return inFlight > 0 || partial != null;
+    return inFlight > 0 || fragments.inProgress();
   }
 
   // ---- drain, called by the server from any thread ----
@@ -567,7 +510,7 @@ final class SpoaConnection {
     Buffer batch = acks.take();
     state = State.CLOSED;
     timers.cancelAll();
-    dropPartial(); // now, not at the close event: a peer that reads nothing delays that indefinitely
+    fragments.drop(); // now, not at the close event: a peer that reads nothing delays that indefinitely
     parser.pause();
     metrics.frameSent(type);
     socket.end(batch == null ? lastFrame : batch.appendBuffer(lastFrame));
@@ -599,7 +542,7 @@ final class SpoaConnection {
     if (state == State.CLOSED) {
       return;
     }
-    if (state != State.AWAIT_HELLO && (inFlight > 0 || partial != null)) {
+    if (state != State.AWAIT_HELLO && (inFlight > 0 || fragments.inProgress())) {
       state = State.DRAINING;
     } else {
       disconnect(SpopStatus.NORMAL, "agent shutting down");
@@ -615,7 +558,7 @@ final class SpoaConnection {
     if (async) {
       shared.removeFromEngine(engineId, this);
     }
-    dropPartial();
+    fragments.drop();
     metrics.connectionClosed();
     server.closed(this);
   }

@@ -152,6 +152,12 @@ public final class SpoaServerImpl implements SpoaServer {
     return options;
   }
 
+  /** What bounds a fragmented NOTIFY, from the options of the moment. */
+  NotifyReassembler.Limits reassemblyLimits() {
+    SpoaServerOptions now = options;
+    return new NotifyReassembler.Limits(now.getMaxReassembledSize(), now.getMaxReassemblyBytes(), now.getReassemblyTimeout());
+  }
+
   SpoaMetrics metrics() {
     return metrics;
   }
