@@ -8,7 +8,6 @@ import dev.spoa.protocol.Action;
 import dev.spoa.protocol.NotifyFrame;
 import dev.spoa.protocol.SpoaMessage;
 import dev.spoa.protocol.Variable;
-import dev.spoa.server.SpoaServerOptions;
 import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.handler.impl.LocalHandlers;
 import dev.spoa.handler.impl.SpoaCodecs;
@@ -41,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * the fallback variable when one is configured (logged once per message name and cause, and
  * counted).
  */
-public final class NotifyDispatcher {
+final class NotifyDispatcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(NotifyDispatcher.class);
   /** Message names come from the network: bound the caches keyed by them. */
@@ -64,11 +63,11 @@ public final class NotifyDispatcher {
   private record Route(String address, DeliveryOptions delivery, long timeoutNanos, long hedgeNanos) {
   }
 
-  /** The options and what is derived from them: routes per message name, fallback actions per reason. */
-  private record Settings(SpoaServerOptions options, Map<String, Route> routes, List<List<Action>> fallbackActions) {
+  /** The settings and what is derived from them: routes per message name, fallback actions per reason. */
+  private record Settings(DispatchSettings base, Map<String, Route> routes, List<List<Action>> fallbackActions) {
 
-    static Settings of(SpoaServerOptions options) {
-      Variable fallback = options.getFallbackVariable() == null ? null : Variable.parse(options.getFallbackVariable());
+    static Settings of(DispatchSettings options) {
+      Variable fallback = options.fallbackVariable() == null ? null : Variable.parse(options.fallbackVariable());
       List<List<Action>> actions = new ArrayList<>();
       for (FallbackReason reason : FallbackReason.values()) {
         actions.add(fallback == null ? List.of() : List.of(fallback.set(reason.code())));
@@ -77,7 +76,7 @@ public final class NotifyDispatcher {
     }
   }
 
-  public NotifyDispatcher(Vertx vertx, SpoaServerOptions options, SpoaMetrics metrics) {
+  NotifyDispatcher(Vertx vertx, DispatchSettings options, SpoaMetrics metrics) {
     SpoaCodecs.register(vertx);
     this.eventBus = vertx.eventBus();
     this.localHandlers = LocalHandlers.of(vertx);
@@ -86,7 +85,7 @@ public final class NotifyDispatcher {
   }
 
   /** Deadlines and the fallback variable of new dispatches follow {@code options} from now on. */
-  public void update(SpoaServerOptions options) {
+  void update(DispatchSettings options) {
     settings = Settings.of(options);
   }
 
@@ -94,13 +93,13 @@ public final class NotifyDispatcher {
    * The answer to a NOTIFY that is not dispatched because the global in-flight cap is reached:
    * every message falls back with reason OVERLOAD.
    */
-  public List<Action> overloaded(String engineId, NotifyFrame notify) {
+  List<Action> overloaded(String engineId, NotifyFrame notify) {
     Settings current = settings;
     List<Action> actions = List.of();
     for (SpoaMessage m : notify.messages()) {
       actions = fallback(current, new SpoaRequest(engineId, notify.streamId(), notify.frameId(), m),
         FallbackReason.OVERLOAD, "global in-flight cap of "
-        + current.options().getMaxInFlight() + " reached").result();
+        + current.base().maxInFlight() + " reached").result();
     }
     return actions;
   }
@@ -109,7 +108,7 @@ public final class NotifyDispatcher {
    * The actions for the ACK of {@code notify}; always succeeds. Called on the connection's context;
    * {@code deadlines} are the connection's, for direct calls.
    */
-  public Future<List<Action>> dispatch(String engineId, NotifyFrame notify, Deadlines deadlines) {
+  Future<List<Action>> dispatch(String engineId, NotifyFrame notify, Deadlines deadlines) {
     Settings current = settings;
     List<SpoaMessage> messages = notify.messages();
     if (messages.size() == 1) {
@@ -141,7 +140,7 @@ public final class NotifyDispatcher {
     String name = req.messageName();
     Route route = route(current, name);
     long start = System.nanoTime();
-    if (current.options().isDirectDispatch()) {
+    if (current.base().directDispatch()) {
       LocalHandlers.Registration local = localHandlers.pick(route.address());
       if (local != null) {
         DirectCall call = new DirectCall(current, req, route, deadlines, start);
@@ -392,10 +391,10 @@ public final class NotifyDispatcher {
   private static Route route(Settings current, String name) {
     Route r = current.routes().get(name);
     if (r == null) {
-      SpoaServerOptions options = current.options();
-      long timeout = options.getHandlerTimeout(name);
-      long hedge = options.getHedgeAfter() > 0 && options.getHedgeAfter() < timeout ? options.getHedgeAfter() : 0;
-      r = new Route(options.getHandlerAddressPrefix() + name, new DeliveryOptions().setSendTimeout(timeout),
+      DispatchSettings options = current.base();
+      long timeout = options.handlerTimeout(name);
+      long hedge = options.hedgeAfter() > 0 && options.hedgeAfter() < timeout ? options.hedgeAfter() : 0;
+      r = new Route(options.addressPrefix() + name, new DeliveryOptions().setSendTimeout(timeout),
         TimeUnit.MILLISECONDS.toNanos(Math.min(timeout, MAX_DIRECT_TIMEOUT_MILLIS)), TimeUnit.MILLISECONDS.toNanos(hedge));
       if (current.routes().size() < MAX_CACHED_NAMES) {
         current.routes().put(name, r);

@@ -82,7 +82,7 @@ public final class SpoaServerImpl implements SpoaServer {
     if (netServer != null) {
       return Future.failedFuture(new IllegalStateException("already listening"));
     }
-    dispatcher = new NotifyDispatcher(vertx, options, metrics);
+    dispatcher = new NotifyDispatcher(vertx, DispatchSettings.of(options), metrics);
     netServer = vertx.createNetServer(options);
     netServer.connectHandler(this::accept);
     SpoaServerOptions current = options;
@@ -252,7 +252,7 @@ public final class SpoaServerImpl implements SpoaServer {
       synchronized (this) {
         options = applied;
         if (dispatcher != null) {
-          dispatcher.update(applied);
+          dispatcher.update(DispatchSettings.of(applied));
         }
       }
       return needRestart;
