@@ -2,7 +2,6 @@ package dev.spoa.server.impl;
 
 import dev.spoa.protocol.AckFrame;
 import dev.spoa.protocol.Action;
-import dev.spoa.protocol.NotifyFrame;
 import dev.spoa.protocol.Scope;
 import dev.spoa.protocol.SpoaMessage;
 import dev.spoa.protocol.SpopStatus;
@@ -33,7 +32,7 @@ class ClosingConnectionsIT extends AgentTestBase {
   private SpoaConnection asyncConnection(SpopTestClient client, String engine) {
     client.hello(Map.of("supported-versions", TypedValue.ofString("2.0"), "max-frame-size", TypedValue.ofUint32(16380),
       "capabilities", TypedValue.ofString("pipelining,async"), "engine-id", TypedValue.ofString(engine))).await();
-    return ((SpoaServerImpl) server).shared().otherConnection(engine, null);
+    return ((SpoaServerImpl) server).shared().engineAcks.otherConnection(engine, null);
   }
 
   /**
@@ -51,7 +50,7 @@ class ClosingConnectionsIT extends AgentTestBase {
       if (closeFirst) {
         closing.socket.close(); // its close event runs after this task, before the batch's flush
       }
-      closing.sendForeignAck(NotifyFrame.of(21, 4), ANSWER);
+      closing.sendForeignAck(21, 4, ANSWER);
       if (!closeFirst) {
         closing.socket.close(); // the flush at the end of the turn writes to a closed socket
       }

@@ -7,7 +7,6 @@ import io.vertx.core.shareddata.Shareable;
 import java.nio.file.Path;
 
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,7 +32,7 @@ final class AgentState implements Shareable {
    * closes for being quiet only once the whole agent has been (see {@code SpoaConnection#handedNotifiesWhileDown}).
    */
   volatile long lastDrainNotifyNanos = System.nanoTime();
-  private final Map<String, Set<SpoaConnection>> engines = new ConcurrentHashMap<>();
+  final EngineAcks engineAcks = new EngineAcks();
   /** Per unix-socket path: the stale-file check before the first bind of this Vert.x there. */
   private final Map<Path, Future<Void>> socketFileChecks = new ConcurrentHashMap<>();
   /** The warm-up of this Vert.x instance: the JIT's work serves every server and event loop. */
@@ -70,29 +69,5 @@ final class AgentState implements Shareable {
       this.warmUp = warmUp.get();
     }
     return this.warmUp;
-  }
-
-  void addToEngine(String engineId, SpoaConnection connection) {
-    engines.computeIfAbsent(engineId, e -> ConcurrentHashMap.newKeySet()).add(connection);
-  }
-
-  void removeFromEngine(String engineId, SpoaConnection connection) {
-    engines.computeIfPresent(engineId, (e, set) -> {
-      set.remove(connection);
-      return set.isEmpty() ? null : set;
-    });
-  }
-
-  /** Another live connection of the engine, or {@code null}. */
-  SpoaConnection otherConnection(String engineId, SpoaConnection except) {
-    Set<SpoaConnection> set = engines.get(engineId);
-    if (set != null) {
-      for (SpoaConnection c : set) {
-        if (c != except && c.acceptsForeignAcks()) {
-          return c;
-        }
-      }
-    }
-    return null;
   }
 }

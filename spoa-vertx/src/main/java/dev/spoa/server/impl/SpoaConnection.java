@@ -1,7 +1,6 @@
 package dev.spoa.server.impl;
 
 import dev.spoa.metrics.SpoaMetrics;
-import dev.spoa.protocol.AckFrame;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.DataType;
 import dev.spoa.protocol.FragmentFrame;
@@ -205,7 +204,7 @@ final class SpoaConnection {
       state = State.READY;
     }
     if (async) {
-      shared.addToEngine(engineId, this);
+      shared.engineAcks.join(engineId, this);
     }
     send(FrameEncoder.agentHello(hn.maxFrameSize(), hn.capabilities()), FrameType.AGENT_HELLO);
     server.connectionReady();
@@ -284,10 +283,10 @@ final class SpoaConnection {
     }
     metrics.notifyCompleted(timers.touch() - startNanos); // before the write: HAProxy may answer at once
     if (state == State.CLOSED) {
-      deliverElsewhere(notify, actions);
+      deliverElsewhere(notify.streamId(), notify.frameId(), actions);
       return;
     }
-    sendAck(notify, actions, startNanos);
+    sendAck(notify.streamId(), notify.frameId(), actions, startNanos);
     if (state == State.DRAINING && inFlight == 0 && !fragments.inProgress() && (!server.isDraining() || server.isReleased())) {
       disconnect(SpopStatus.NORMAL, "agent draining");
     } else {
@@ -296,32 +295,27 @@ final class SpoaConnection {
   }
 
   /** Async: the connection of a NOTIFY closed before its answer; another one of the engine may take it. */
-  private void deliverElsewhere(NotifyFrame notify, List<Action> actions) {
-    if (!async) {
-      return; // HAProxy is gone from this connection and ignores late ACKs
+  private void deliverElsewhere(long streamId, long frameId, List<Action> actions) {
+    if (async) { // otherwise HAProxy is gone from this connection and ignores late ACKs
+      shared.engineAcks.reroute(engineId, this, streamId, frameId, actions);
     }
-    SpoaConnection other = shared.otherConnection(engineId, this);
-    if (other == null) {
-      LOG.debug("no live connection of engine {} for the ACK of {}/{}", engineId, notify.streamId(), notify.frameId());
-      return;
-    }
-    other.context.runOnContext(v -> other.sendForeignAck(notify, actions));
   }
 
-  void sendForeignAck(NotifyFrame notify, List<Action> actions) {
+  /** Async: an ACK of another connection of the engine, which closed before it could leave. */
+  void sendForeignAck(long streamId, long frameId, List<Action> actions) {
     if (state == State.CLOSED) {
-      deliverElsewhere(notify, actions);
+      deliverElsewhere(streamId, frameId, actions);
       return;
     }
-    sendAck(notify, actions, AckWriter.NOT_TIMED);
+    sendAck(streamId, frameId, actions, AckWriter.NOT_TIMED);
   }
 
   /** Adds the ACK to this event-loop turn's batch (see {@link AckWriter}), written at the end of the turn. */
-  private void sendAck(NotifyFrame notify, List<Action> actions, long readNanos) {
+  private void sendAck(long streamId, long frameId, List<Action> actions, long readNanos) {
     if (acks.isEmpty()) {
       context.runOnContext(flushAcks);
     }
-    acks.add(notify.streamId(), notify.frameId(), actions, readNanos, inFlight);
+    acks.add(streamId, frameId, actions, readNanos, inFlight);
   }
 
   private void endOfTurn() {
@@ -354,24 +348,10 @@ final class SpoaConnection {
     acks.written();
   }
 
-  /**
-   * Async: ACKs encoded for this connection that cannot leave on it any more (it closed before the
-   * end of the turn, or their write failed) go out on another connection of the engine.
-   */
+  /** Async: ACKs encoded for this connection that cannot leave on it any more. */
   private void deliverElsewhere(Buffer frames) {
-    if (!async) {
-      return;
-    }
-    for (int at = 0; at + 4 <= frames.length(); ) {
-      int length = frames.getInt(at);
-      Frame frame = FrameDecoder.decode(frames, at + 4, at + 4 + length);
-      at += 4 + length;
-      if (frame instanceof AckFrame ack) {
-        // the NOTIFY stands for its ids only: the ACK is encoded afresh for the other connection
-        deliverElsewhere(new NotifyFrame(Frame.FLAG_FIN, ack.streamId(), ack.frameId(), List.of()), ack.actions());
-      } else {
-        LOG.debug("ACK fragment {}/{} not sent: its connection closed", frame.streamId(), frame.frameId());
-      }
+    if (async) {
+      shared.engineAcks.reroute(engineId, this, frames);
     }
   }
 
@@ -556,7 +536,7 @@ final class SpoaConnection {
     }
     timers.cancelAll();
     if (async) {
-      shared.removeFromEngine(engineId, this);
+      shared.engineAcks.leave(engineId, this);
     }
     fragments.drop();
     metrics.connectionClosed();
