@@ -20,7 +20,7 @@
 #
 # Needs: wrk, the agents' binaries. Loopback only; as root, in a network namespace of its own, so
 # that an agent listening on every interface is reachable from nowhere else. Prints a Markdown
-# table; the raw lines and the table go to spoa-vertx-benchmarks/target/bench/compare-<haproxy>.{txt,md}.
+# table; the raw lines, the table and a chart go to spoa-vertx-benchmarks/target/bench/compare-<haproxy>.{txt,md,svg}.
 # A request whose SPOE call failed (error, timeout) is answered 503, so wrk counts it as non-2xx.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -168,3 +168,26 @@ fi
     done
   fi
 } | tee "$table"
+
+# The chart (SVG, no tool needed to draw it): req/s and p99 of each agent at full load, side by side.
+chart=$work/compare-$version.svg
+for name in ceiling "${names[@]}"; do echo "$name $(field "$name" 0 rps) $(field "$name" 0 p99)"; done |
+awk -v title="HAProxy $version, wrk -t1 -c$conns, medians of $reps runs of ${secs}s" '
+  { name[NR] = $1; rps[NR] = $2 + 0; p99[NR] = $3 + 0; if (rps[NR] > maxr) maxr = rps[NR]; if (p99[NR] > maxp) maxp = p99[NR] }
+  END {
+    row = 26; top = 50; label = 170; bar = 260; gap = 90; h = top + NR * row + 20
+    printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"13\">\n", label + 2 * bar + gap + 80, h
+    printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n<text x=\"10\" y=\"20\" font-weight=\"bold\">%s</text>\n", title
+    printf "<text x=\"%d\" y=\"40\">requests per second (more is better)</text>\n", label
+    printf "<text x=\"%d\" y=\"40\">p99 latency, ms (less is better)</text>\n", label + bar + gap
+    for (i = 1; i <= NR; i++) {
+      y = top + (i - 1) * row
+      printf "<text x=\"10\" y=\"%d\">%s</text>\n", y + 15, name[i]
+      w = maxr > 0 ? rps[i] / maxr * bar : 0
+      printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"#4e79a7\"/><text x=\"%.1f\" y=\"%d\">%d</text>\n", label, y + 2, w, label + w + 4, y + 15, rps[i]
+      w = maxp > 0 ? p99[i] / maxp * bar : 0
+      printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"#e15759\"/><text x=\"%.1f\" y=\"%d\">%.2f</text>\n", label + bar + gap, y + 2, w, label + bar + gap + w + 4, y + 15, p99[i]
+    }
+    print "</svg>"
+  }' > "$chart"
+echo "chart: $chart"
