@@ -4,6 +4,7 @@ import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -37,6 +38,7 @@ class OwnAgentIT {
   private static Path jar;
 
   @BeforeAll
+  @Timeout(value = 6, unit = TimeUnit.MINUTES) // a Maven build with its test: the 5 minutes it is given below
   static void buildTheProject() throws Exception {
     Path source = HaproxyProcess.confDir().getParent().resolve("docs/own-agent");
     project = Files.createTempDirectory("own-agent");
