@@ -37,6 +37,16 @@ class ConnectionTimersTest {
     vertx.close().await();
   }
 
+  /**
+   * Waits for a timer set after the ones under test, on the same event loop: timers fire in the
+   * order of their deadlines, so any of theirs that was going to fire has fired by then.
+   */
+  private void awaitTimersDueBefore(long millis) {
+    onContext(() -> vertx.setTimer(millis, id -> fired.add("sentinel")));
+    Await.until(() -> fired.contains("sentinel"), "the sentinel timer");
+    fired.remove("sentinel");
+  }
+
   /** Runs on the context, as the connection does, and waits for it. */
   private void onContext(Runnable action) {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -86,15 +96,14 @@ class ConnectionTimersTest {
   }
 
   @Test
-  void theHelloDeadlineFiresOnceUnlessTheHelloCame() throws Exception {
+  void theHelloDeadlineFiresOnceUnlessTheHelloCame() {
     ConnectionTimers other = new ConnectionTimers(vertx);
     onContext(() -> {
       timers.helloDeadline(20, () -> fired.add("late"));
       other.helloDeadline(20, () -> fired.add("cancelled"));
       other.helloReceived();
     });
-    Await.until(() -> fired.contains("late"), "the first deadline fired");
-    Thread.sleep(100);
+    awaitTimersDueBefore(100);
     assertEquals(List.of("late"), fired);
   }
 
@@ -123,10 +132,10 @@ class ConnectionTimersTest {
   }
 
   @Test
-  void whileBusyAWatchNeverFires() throws Exception {
+  void whileBusyAWatchNeverFires() {
     AtomicBoolean busy = new AtomicBoolean(true);
     onContext(() -> timers.watchQuiet(1, () -> 50, timers::lastActivityNanos, busy::get, quiet -> fired.add("quiet")));
-    Thread.sleep(200);
+    awaitTimersDueBefore(300); // five periods
     assertEquals(List.of(), fired, "busy: never quiet");
     onContext(() -> {
       busy.set(false);
@@ -136,7 +145,7 @@ class ConnectionTimersTest {
   }
 
   @Test
-  void aNewWatchReplacesTheOldOneAndTimeoutZeroOrCancelStopsIt() throws Exception {
+  void aNewWatchReplacesTheOldOneAndTimeoutZeroOrCancelStopsIt() {
     AtomicLong timeout = new AtomicLong(50);
     onContext(() -> {
       timers.watchQuiet(1, () -> 50, timers::lastActivityNanos, () -> false, quiet -> fired.add("replaced"));
@@ -154,7 +163,7 @@ class ConnectionTimersTest {
       timers.watchQuiet(30, () -> 1, timers::lastActivityNanos, () -> false, quiet -> fired.add("stopped"));
       timers.stopQuietWatch();
     });
-    Thread.sleep(200);
+    awaitTimersDueBefore(200);
     assertEquals(List.of("second"), fired);
   }
 }
