@@ -100,7 +100,6 @@ public class CountingMetrics implements SpoaMetrics {
     return out;
   }
 
-  /** The counter once it reached {@code n}, or after 2 s: metrics are recorded just after the ACK is written. */
   /**
    * Asserts that the agent answered {@code expected} NOTIFYs, less those HAProxy itself lost in its
    * queue ({@link HaproxyProcess#spoeQueueStalls()}, at most {@link HaproxyProcess#MAX_SPOE_QUEUE_STALLS});
@@ -115,6 +114,7 @@ public class CountingMetrics implements SpoaMetrics {
       + stalls + " lost in HAProxy 2.6.12's own queue); HAProxy log:\n" + haproxy.log());
   }
 
+  /** The counter once it reached {@code n}, or after 2 s: metrics are recorded just after the ACK is written. */
   public static int awaitAtLeast(AtomicInteger counter, int n) throws InterruptedException {
     long deadline = System.nanoTime() + 2_000_000_000L;
     while (counter.get() < n && System.nanoTime() < deadline) {

@@ -63,7 +63,6 @@ public record HaproxyBinary(String version, Path executable) {
     return major() > major || (major() == major && minor() >= minor);
   }
 
-  /** 3.1 replaced the SPOE applet by a multiplexer: the agents' backend is {@code mode spop}. */
   /**
    * Debian's 2.6.12 lacks the upstream SPOE queue fix of 2.6.14+ (bc9fb6462: in sync mode an applet
    * did not take queued work after an ACK): under load a NOTIFY can wait in HAProxy's own queue past
@@ -73,6 +72,7 @@ public record HaproxyBinary(String version, Path executable) {
     return !atLeast(3, 0);
   }
 
+  /** 3.1 replaced the SPOE applet by a multiplexer: the agents' backend is {@code mode spop}. */
   public boolean spopMode() {
     return atLeast(3, 1);
   }

@@ -17,8 +17,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
 /**
  * The real {@code haproxy} binary for end-to-end tests: started in the foreground on loopback with a
@@ -233,7 +233,6 @@ public final class HaproxyProcess implements AutoCloseable {
     return process.pid();
   }
 
-  /** What HAProxy printed so far. */
   /** An SPOE event that timed out (st=1) before any connection took it from the queue (2.6's log format). */
   private static final Pattern SPOE_NEVER_SENT = Pattern.compile("SPOE: \\[[^\\]]+\\] <EVENT:[^>]+> sid=\\d+ st=1 -?\\d+/-1/");
   /** Seen: at most 1 per 30,000 to 60,000 requests with one core kept busy, and once in 1,000 right after a start. */
@@ -250,6 +249,7 @@ public final class HaproxyProcess implements AutoCloseable {
     return binary.hasSpoeQueueStalls() ? SPOE_NEVER_SENT.matcher(log()).results().count() : 0;
   }
 
+  /** What HAProxy printed so far. */
   public String log() {
     try {
       return Files.exists(log) ? Files.readString(log) : "";
