@@ -9,7 +9,9 @@
 #
 #   --agent 'NAME=COMMAND'  an agent to compare; COMMAND is run with bash, {port} is its SPOP port and
 #                           {admin} a free port for its admin/metrics server (if it has one, the
-#                           agent's own p99 is read from spoa_ack_latency_seconds). Repeat for more.
+#                           agent's own p99 is read from spoa_ack_latency_seconds) and {gclog} a file
+#                           for its JVM's GC log (-Xlog:gc:file={gclog}: its pauses are counted per run).
+#                           Repeat for more.
 #                           Default: this project's example agent, packaged, default configuration.
 #   --haproxy VERSION       2.6 (default), 3.0 or 3.2 (scripts/haproxy-version provides it)
 #   --seconds N             length of each measured run (default 20)
@@ -63,15 +65,26 @@ source "$here/lib.sh"
 haproxy_pid=
 hz=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }   # utime+stime of one process, in clock ticks
+# ns the threads of a process spent runnable but waiting for a core (the scheduler's run delay)
+run_delay_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $2} END {printf "%.0f", s}'; }
+# GC pauses in the log lines after line $2 of GC log $1: "count max_ms total_ms"
+gc_pauses() {
+  [ -n "$1" ] && [ -f "$1" ] || { echo "- - -"; return; }
+  tail -n +"$(( $2 + 1 ))" "$1" | awk '/Pause/ { v = $NF; sub(/ms$/, "", v); n++; t += v; if (v > m) m = v }
+    END { printf "%d %.1f %.1f\n", n, m, t }'
+}
+lines() { [ -n "$1" ] && [ -f "$1" ] && wc -l < "$1" || echo 0; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 web=$(free_port)
 
 # Start every agent once, each on its own ports.
-agent_pids=() agent_ports=() agent_admins=()
+agent_pids=() agent_ports=() agent_admins=() agent_gclogs=()
 for i in "${!names[@]}"; do
-  port=$(free_port); admin=$(free_port)
-  cmd=${commands[$i]//\{port\}/$port}; cmd=${cmd//\{admin\}/$admin}
+  port=$(free_port); admin=$(free_port); gclog=$work/gc-${names[$i]}.log
+  cmd=${commands[$i]//\{port\}/$port}; cmd=${cmd//\{admin\}/$admin}; cmd=${cmd//\{gclog\}/$gclog}
   [[ ${commands[$i]} == *"{admin}"* ]] || admin=
+  [[ ${commands[$i]} == *"{gclog}"* ]] || gclog=
+  rm -f "$gclog"; agent_gclogs+=("$gclog")
   bash -c "$cmd" > "$work/agent-${names[$i]}.log" 2>&1 &
   agent_pids+=($!); pids+=($!); agent_ports+=("$port"); agent_admins+=("$admin")
   wait_port "$port" || { echo "agent ${names[$i]} did not listen on $port; its log:" >&2; cat "$work/agent-${names[$i]}.log" >&2; exit 1; }
@@ -109,19 +122,26 @@ run() { # target(index|ceiling) label [rate]: one wrk run; prints a result line
   [[ $label != warm:* ]] || duration=${label#warm:}
   local args=(-t1 -c"$conns" -d"${duration}s" --latency "http://127.0.0.1:$web/")
   if [ "$rate" != 0 ]; then args=(-s "$here/pace.lua" "${args[@]}" -- $(( (rate + conns - 1) / conns ))); fi
-  local h0 a0=0 h1 a1=0 out
-  h0=$(cpu_ticks $hp); [ -z "$apid" ] || a0=$(cpu_ticks "$apid")
+  local h0 a0=0 h1 a1=0 hq0 aq0=0 hq1 aq1=0 out gclog="" gc0=0
+  [ -z "$apid" ] || { gclog=${agent_gclogs[$target]}; gc0=$(lines "$gclog"); }
+  h0=$(cpu_ticks $hp); hq0=$(run_delay_ns $hp)
+  [ -z "$apid" ] || { a0=$(cpu_ticks "$apid"); aq0=$(run_delay_ns "$apid"); }
   out=$(wrk "${args[@]}" 2>&1) || { kill $hp; echo "wrk failed: $out" >&2; return 1; }
-  h1=$(cpu_ticks $hp); [ -z "$apid" ] || a1=$(cpu_ticks "$apid")
+  h1=$(cpu_ticks $hp); hq1=$(run_delay_ns $hp)
+  [ -z "$apid" ] || { a1=$(cpu_ticks "$apid"); aq1=$(run_delay_ns "$apid"); }
+  local gc
+  gc=$(gc_pauses "$gclog" "$gc0")
   kill $hp; wait $hp 2>/dev/null || true; haproxy_pid=
   local own=-
   [ "$target" = ceiling ] || own=$(scrape_p99 "${agent_admins[$target]}")
-  awk -v name="$name" -v label="$label" -v rate="$rate" -v h=$((h1-h0)) -v a=$((a1-a0)) -v hz="$hz" -v own="$own" '
+  awk -v name="$name" -v label="$label" -v rate="$rate" -v h=$((h1-h0)) -v a=$((a1-a0)) -v hz="$hz" -v own="$own" \
+      -v hq=$((hq1-hq0)) -v aq=$((aq1-aq0)) -v gc="$gc" '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /Requests\/sec/ {rps=$2} /requests in/ {n=$1} $1=="50%" {p50=ms($2)} $1=="99%" {p99=ms($2)}
     /Non-2xx/ {bad+=$NF} /Socket errors/ {err=$0}
-    END { printf "%s run=%s rate=%s rps=%s p50=%.3f p99=%.3f haproxy_us=%.1f agent_us=%.1f agent_p99=%s non2xx=%d %s\n",
-      name, label, rate, rps, p50, p99, h*1e6/hz/n, a*1e6/hz/n, own, bad, err }' <<<"$out" | tee -a "$results"
+    END { split(gc, g, " ")
+      printf "%s run=%s rate=%s rps=%s p50=%.3f p99=%.3f haproxy_us=%.1f agent_us=%.1f agent_p99=%s haproxy_wait_us=%.1f agent_wait_us=%.1f gc_pauses=%s gc_max_ms=%s gc_total_ms=%s non2xx=%d %s\n",
+      name, label, rate, rps, p50, p99, h*1e6/hz/n, a*1e6/hz/n, own, hq/1000/n, aq/1000/n, g[1], g[2], g[3], bad, err }' <<<"$out" | tee -a "$results"
 }
 
 echo "HAProxy: $("$haproxy" -v 2>&1 | head -1)"
@@ -135,6 +155,10 @@ done
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 field() { grep "^$1 " "$results" | grep " rate=$2 " | sed -E "s/.* $3=([^ ]+).*/\1/" | grep -v '^-$' | median; }
+gc_cell() { # agent rate -> "median pauses (median max ms)", or "-" without a GC log
+  local n; n=$(field "$1" "$2" gc_pauses)
+  [ "$n" = - ] && echo - || echo "$n ($(field "$1" "$2" gc_max_ms))"
+}
 
 rate_half=
 if [ "$paced" = yes ]; then
@@ -148,23 +172,23 @@ fi
 {
   echo "HAProxy $version ($("$haproxy" -v 2>&1 | head -1 | awk '{print $3}')), wrk -t1 -c$conns, ${secs}s runs, medians of $reps interleaved runs"
   echo
-  echo "| agent | req/s | x ${names[0]} | p50 ms | p99 ms | agent's own p99 ms | agent CPU us/req | HAProxy CPU us/req | non-2xx |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| agent | req/s | x ${names[0]} | p50 ms | p99 ms | agent's own p99 ms | agent CPU us/req | HAProxy CPU us/req | agent / HAProxy waiting for a core us/req | GC pauses per run (max ms) | non-2xx |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   ref=$(field "${names[0]}" 0 rps)
   for name in ceiling "${names[@]}"; do
     rps=$(field "$name" 0 rps)
     x=$(awk -v a="$rps" -v r="$ref" 'BEGIN { printf "%.2f", a/r }')
     [ "$name" != ceiling ] || x=
-    echo "| $name | $rps | $x | $(field "$name" 0 p50) | $(field "$name" 0 p99) | $(field "$name" 0 agent_p99) | $(field "$name" 0 agent_us) | $(field "$name" 0 haproxy_us) | $(grep "^$name " "$results" | grep " rate=0 " | sed -E 's/.* non2xx=([0-9]+).*/\1/' | awk '{s+=$1} END {print s+0}') |"
+    echo "| $name | $rps | $x | $(field "$name" 0 p50) | $(field "$name" 0 p99) | $(field "$name" 0 agent_p99) | $(field "$name" 0 agent_us) | $(field "$name" 0 haproxy_us) | $(field "$name" 0 agent_wait_us) / $(field "$name" 0 haproxy_wait_us) | $(gc_cell "$name" 0) | $(grep "^$name " "$results" | grep " rate=0 " | sed -E 's/.* non2xx=([0-9]+).*/\1/' | awk '{s+=$1} END {print s+0}') |"
   done
   if [ -n "$rate_half" ]; then
     echo
     echo "Paced at $rate_half req/s:"
     echo
-    echo "| agent | p50 ms | p99 ms | agent's own p99 ms | agent CPU us/req |"
-    echo "|---|---|---|---|---|"
+    echo "| agent | p50 ms | p99 ms | agent's own p99 ms | agent CPU us/req | agent / HAProxy waiting for a core us/req | GC pauses per run (max ms) |"
+    echo "|---|---|---|---|---|---|---|"
     for name in "${names[@]}"; do
-      echo "| $name | $(field "$name" "$rate_half" p50) | $(field "$name" "$rate_half" p99) | $(field "$name" "$rate_half" agent_p99) | $(field "$name" "$rate_half" agent_us) |"
+      echo "| $name | $(field "$name" "$rate_half" p50) | $(field "$name" "$rate_half" p99) | $(field "$name" "$rate_half" agent_p99) | $(field "$name" "$rate_half" agent_us) | $(field "$name" "$rate_half" agent_wait_us) / $(field "$name" "$rate_half" haproxy_wait_us) | $(gc_cell "$name" "$rate_half") |"
     done
   fi
 } | tee "$table"

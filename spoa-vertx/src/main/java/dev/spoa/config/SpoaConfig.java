@@ -154,7 +154,7 @@ public final class SpoaConfig {
     }
     int eventLoops = agent.getValue("eventLoops") instanceof Integer e ? e : 0;
     if (eventLoops < 0) {
-      problems.add("agent.eventLoops: expected 0 (Vert.x's default, 2 per core) or more, got " + eventLoops);
+      problems.add("agent.eventLoops: expected 0 (sized by the agent) or more, got " + eventLoops);
     }
     String level = agent.getValue("logLevel") instanceof String l ? l.toLowerCase(Locale.ROOT) : "info";
     if (!LOG_LEVELS.contains(level)) {
@@ -241,9 +241,18 @@ public final class SpoaConfig {
     return json.getJsonObject("agent").getBoolean("nativeTransport", false);
   }
 
-  /** Event-loop threads of the Vert.x instance; 0: Vert.x's default (2 per core). */
+  /**
+   * Event-loop threads of the agent's own Vert.x instance: {@code agent.eventLoops} when set. Else, in
+   * a JVM that serves SPOP and runs its handlers without a cluster, one per server instance: an
+   * event-loop handler then shares its thread with the connections it serves, and no message
+   * crosses threads (docs/performance.md measures what the hop costs on the hot path). Else 0:
+   * Vert.x's default, 2 per core, for the cluster's own traffic.
+   */
   public int eventLoops() {
-    return eventLoops;
+    if (eventLoops > 0) {
+      return eventLoops;
+    }
+    return role == Role.ALL && !cluster.enabled() ? instances : 0;
   }
 
   /** What this JVM runs: the server, the handlers, or both. */

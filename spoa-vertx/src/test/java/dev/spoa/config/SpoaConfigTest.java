@@ -178,6 +178,10 @@ class SpoaConfigTest {
     assertEquals(SpoaConfig.Role.ALL, all.role());
     assertFalse(all.cluster().enabled(), "one JVM: no cluster unless asked");
     assertEquals(1, all.handlerInstances());
+    assertEquals(1, all.eventLoops(), "one JVM: one event loop per server instance, shared with the handlers");
+    assertEquals(3, SpoaConfig.fromJson(new JsonObject().put("agent", new JsonObject().put("instances", 3))).eventLoops());
+    assertEquals(8, SpoaConfig.fromJson(new JsonObject().put("agent", new JsonObject().put("instances", 3)
+      .put("eventLoops", 8))).eventLoops(), "a number given is kept");
 
     SpoaConfig handler = SpoaConfig.fromJson(new JsonObject()
       .put("agent", new JsonObject().put("role", "handler").put("workerPoolSize", "4").put("nodeName", "h1"))
@@ -185,6 +189,7 @@ class SpoaConfigTest {
     assertEquals(SpoaConfig.Role.HANDLER, handler.role());
     assertTrue(handler.cluster().enabled(), "the handler role joins the cluster");
     assertEquals(4, handler.handlerInstances(), "one worker instance per pool thread");
+    assertEquals(0, handler.eventLoops(), "clustered: Vert.x's default, for the cluster's traffic too");
     assertEquals(List.of("127.0.0.1:5701", "127.0.0.1:5702"), handler.cluster().members());
     assertEquals(5702, handler.cluster().port());
     assertEquals(ClusterSettings.DEFAULT_HOST, handler.cluster().host(), "loopback unless told otherwise");

@@ -370,6 +370,7 @@ public final class SpoaAgentImpl implements SpoaAgent {
       parts.add("handlers=" + config.handlerInstances() + (config.workerPoolSize() > 0
         ? " on worker pool of " + config.workerPoolSize() : " on event loops"));
     }
+    parts.add("event loops=" + (config.eventLoops() > 0 ? config.eventLoops() : "Vert.x's default"));
     if (config.cluster().enabled()) {
       parts.add(config.cluster().toString());
     }
