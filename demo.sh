@@ -79,7 +79,7 @@ if [ "$example" = rate-limit ]; then
   pids+=($!)
   wait_port "$redis_port" redis
 fi
-java "${agent_cmd[@]}" >run/agent.log 2>&1 &
+java @conf/jvm.options "${agent_cmd[@]}" >run/agent.log 2>&1 &
 pids+=($!)
 wait_port "$agent_port" agent
 "$haproxy_bin" -db -f "$haproxy_cfg" >run/haproxy.log 2>&1 &

@@ -52,7 +52,7 @@ run() { # name, then agent command lines separated by ';;'
   for c in "${cmds[@]}"; do
     [ -z "$c" ] && continue
     # shellcheck disable=SC2086
-    SPOA_METRICS_ENABLED=false java -jar "$jar" $c >"$dir/$name-$i.log" 2>&1 & mine+=($!); pids+=($!); i=$((i+1))
+    SPOA_METRICS_ENABLED=false java @conf/jvm.options -jar "$jar" $c >"$dir/$name-$i.log" 2>&1 & mine+=($!); pids+=($!); i=$((i+1))
   done
   wait_log "$dir/$name-0.log" "listening on"
   for j in $(seq 1 $((i-1))); do wait_log "$dir/$name-$j.log" "registered"; done

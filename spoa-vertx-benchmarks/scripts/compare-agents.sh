@@ -12,7 +12,8 @@
 #                           agent's own p99 is read from spoa_ack_latency_seconds) and {gclog} a file
 #                           for its JVM's GC log (-Xlog:gc:file={gclog}: its pauses are counted per run).
 #                           Repeat for more.
-#                           Default: this project's example agent, packaged, default configuration.
+#                           Default: this project's example agent, packaged, default configuration,
+#                           with conf/jvm.options.
 #   --haproxy VERSION       2.6 (default), 3.0 or 3.2 (scripts/haproxy-version provides it)
 #   --seconds N             length of each measured run (default 20)
 #   --reps N                interleaved repetitions (default 3)
@@ -47,7 +48,7 @@ jar=$root/spoa-vertx-examples/target/ip-reputation-agent.jar
 if [ ${#names[@]} = 0 ]; then
   [ -f "$jar" ] || { echo "build first: ./mvnw -B -DskipTests package" >&2; exit 1; }
   names=(spoa-vertx)
-  commands=("SPOA_PORT={port} SPOA_METRICS_PORT={admin} exec java -jar '$jar'")
+  commands=("SPOA_PORT={port} SPOA_METRICS_PORT={admin} exec java @'$root/conf/jvm.options' -Xlog:gc:file={gclog} -jar '$jar'")
 fi
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 haproxy=$("$root/scripts/haproxy-version" "$version")
@@ -70,7 +71,7 @@ run_delay_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $2} EN
 # GC pauses in the log lines after line $2 of GC log $1: "count max_ms total_ms"
 gc_pauses() {
   [ -n "$1" ] && [ -f "$1" ] || { echo "- - -"; return; }
-  tail -n +"$(( $2 + 1 ))" "$1" | awk '/Pause/ { v = $NF; sub(/ms$/, "", v); n++; t += v; if (v > m) m = v }
+  tail -n +"$(( $2 + 1 ))" "$1" | awk '/Pause/ { v = $NF; sub(/ms$/, "", v); v += 0; n++; t += v; if (v > m) m = v }
     END { printf "%d %.1f %.1f\n", n, m, t }'
 }
 lines() { [ -n "$1" ] && [ -f "$1" ] && wc -l < "$1" || echo 0; }

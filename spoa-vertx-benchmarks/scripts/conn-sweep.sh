@@ -14,7 +14,7 @@ port=18346
 [ -f "$jar" ] && [ -f "$gen" ] || { echo "build first: ./mvnw -B -DskipTests -Pbench package" >&2; exit 1; }
 
 # one event loop, local event bus, handler on an event loop; Vert.x metrics off (their cost: docs/performance.md)
-SPOA_PORT=$port SPOA_METRICS_ENABLED=false SPOA_AGENT_EVENT_LOOPS=$loops java -jar "$jar" > "$work/agent-sweep.log" 2>&1 &
+SPOA_PORT=$port SPOA_METRICS_ENABLED=false SPOA_AGENT_EVENT_LOOPS=$loops java @"$root/conf/jvm.options" -jar "$jar" > "$work/agent-sweep.log" 2>&1 &
 agent=$!
 trap 'kill $agent 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done

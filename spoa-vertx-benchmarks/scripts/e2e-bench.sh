@@ -35,7 +35,7 @@ write_config() { # mode: ceiling | pipelining | default | serial
 
 
 # The agent runs for the whole benchmark (a warm JIT, like production); async allowed for "default".
-SPOA_PORT=$agent_port SPOA_METRICS_PORT=0 java -Dspoa.async=true -jar "$jar" > "$work/agent.log" 2>&1 &
+SPOA_PORT=$agent_port SPOA_METRICS_PORT=0 java @"$root/conf/jvm.options" -Dspoa.async=true -jar "$jar" > "$work/agent.log" 2>&1 &
 agent_pid=$!; pids+=("$agent_pid")
 wait_port $agent_port || { echo "agent did not start" >&2; exit 1; }
 

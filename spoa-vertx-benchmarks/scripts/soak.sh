@@ -21,7 +21,7 @@ source "$here/lib.sh"
 write_bench_config "$work" $web $agent_port yes "" "    option spop-check
     server agent1 127.0.0.1:$agent_port check inter 2s"
 
-SPOA_PORT=$agent_port SPOA_METRICS_PORT=$admin java -jar "$jar" > "$work/agent.log" 2>&1 &
+SPOA_PORT=$agent_port SPOA_METRICS_PORT=$admin java @"$root/conf/jvm.options" -jar "$jar" > "$work/agent.log" 2>&1 &
 agent=$!; pids+=("$agent")
 wait_port $agent_port || { echo "soak: the agent did not start" >&2; exit 1; }
 "$haproxy" -db -f "$work/haproxy.cfg" > "$work/haproxy.log" 2>&1 &

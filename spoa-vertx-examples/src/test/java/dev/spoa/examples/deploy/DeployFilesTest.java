@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -128,6 +129,23 @@ class DeployFilesTest {
     assertTrue(unit.contains("SPOA_HOST=127.0.0.1") && unit.contains("SPOA_METRICS_HOST=127.0.0.1"), unit);
     assertTrue(unit.contains("/opt/spoa/ip-reputation-agent.jar --conf /etc/spoa/spoa.yaml"), unit);
     assertTrue(unit.contains("KillSignal=SIGTERM"), unit);
+  }
+
+  @Test
+  void everyLauncherGivesTheJvmTheFlagsOfConfJvmOptions() throws IOException {
+    assertTrue(read("conf/jvm.options").lines().anyMatch(l -> l.startsWith("-XX:")), "conf/jvm.options holds flags");
+    String dockerfile = read("deploy/Dockerfile");
+    // beside the jar, not in /etc/spoa, where Kubernetes mounts the ConfigMap
+    assertTrue(dockerfile.contains("COPY conf/jvm.options /opt/spoa/jvm.options"), dockerfile);
+    assertTrue(dockerfile.contains("ENTRYPOINT [\"java\", \"@/opt/spoa/jvm.options\", \"-jar\""), dockerfile);
+    String volumes = String.valueOf(new JsonObject(yamlDocs("deploy/k8s/deployment.yaml").get(0)).getJsonObject("spec")
+      .getJsonObject("template").getJsonObject("spec").getJsonArray("containers").getJsonObject(0).getValue("volumeMounts"));
+    assertFalse(volumes.contains("/opt/spoa"), "no volume hides the image's jar and JVM flags: " + volumes);
+    String unit = read("deploy/systemd/spoa-agent.service");
+    assertTrue(unit.contains("install -D -m644 conf/jvm.options /etc/spoa/jvm.options"), unit);
+    assertTrue(unit.contains("ExecStart=/usr/bin/java @/etc/spoa/jvm.options -jar "), unit);
+    assertTrue(read("deploy/README.md").contains("install -D -m644 conf/jvm.options /etc/spoa/jvm.options"));
+    assertTrue(read("demo.sh").contains("java @conf/jvm.options \"${agent_cmd[@]}\""));
   }
 
   @Test

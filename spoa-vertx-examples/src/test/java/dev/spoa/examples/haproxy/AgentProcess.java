@@ -37,6 +37,14 @@ public final class AgentProcess implements AutoCloseable {
     return launch(name, env, List.of("-cp", jar(), mainClass), args);
   }
 
+  /**
+   * The JVM flags the Dockerfile, the systemd unit and demo.sh give the agent ({@code conf/jvm.options}),
+   * as a Java argument file: the tests run the agent as operators do.
+   */
+  public static String jvmOptions() {
+    return "@" + HaproxyProcess.confDir().resolve("jvm.options");
+  }
+
   private static String jar() {
     Path jar = Path.of("target", "ip-reputation-agent.jar").toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
@@ -48,7 +56,8 @@ public final class AgentProcess implements AutoCloseable {
   private static AgentProcess launch(String name, java.util.Map<String, String> env, List<String> what, List<String> args)
     throws IOException {
     Path log = Files.createTempFile("agent-" + name + "-", ".log");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), jvmOptions(),
+      "-Xmx256m"));
     cmd.addAll(what);
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());

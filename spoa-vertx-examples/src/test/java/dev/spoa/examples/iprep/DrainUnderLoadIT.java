@@ -1,5 +1,6 @@
 package dev.spoa.examples.iprep;
 
+import dev.spoa.examples.haproxy.AgentProcess;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import org.junit.jupiter.api.AfterEach;
@@ -216,7 +217,7 @@ class DrainUnderLoadIT {
     Path log = Files.createTempFile("agent-" + port + "-", ".log");
     logs.add(log);
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-      "-Xlog:safepoint:file=" + log + ".safepoints", "-jar", jar.toString())
+      AgentProcess.jvmOptions(), "-Xlog:safepoint:file=" + log + ".safepoints", "-jar", jar.toString())
       .redirectErrorStream(true).redirectOutput(log.toFile());
     // Default configuration; only the ports differ, as for two agents on one host.
     int metricsPort = HaproxyProcess.freePort();

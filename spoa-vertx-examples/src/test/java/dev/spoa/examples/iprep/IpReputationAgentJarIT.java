@@ -1,5 +1,6 @@
 package dev.spoa.examples.iprep;
 
+import dev.spoa.examples.haproxy.AgentProcess;
 import dev.spoa.examples.haproxy.HaproxyBinary;
 import dev.spoa.examples.haproxy.HaproxyProcess;
 import dev.spoa.protocol.Action;
@@ -82,6 +83,7 @@ class IpReputationAgentJarIT {
     assertTrue(Files.isRegularFile(jar), "run after 'package': " + jar);
     List<String> cmd = new java.util.ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(AgentProcess.jvmOptions());
     cmd.addAll(jvmArgs);
     cmd.add("-jar");
     cmd.add(jar.toString());
