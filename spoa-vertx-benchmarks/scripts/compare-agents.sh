@@ -184,12 +184,13 @@ fi
   done
   if [ -n "$rate_half" ]; then
     echo
-    echo "Paced at $rate_half req/s:"
+    echo "Paced at $rate_half req/s offered (each connection waits between a response and its next request, so"
+    echo "the rate achieved is lower):"
     echo
-    echo "| agent | p50 ms | p99 ms | agent's own p99 ms | agent CPU us/req | agent / HAProxy waiting for a core us/req | GC pauses per run (max ms) |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| agent | req/s achieved | p50 ms | p99 ms | agent's own p99 ms | agent CPU us/req | agent / HAProxy waiting for a core us/req | GC pauses per run (max ms) |"
+    echo "|---|---|---|---|---|---|---|---|"
     for name in "${names[@]}"; do
-      echo "| $name | $(field "$name" "$rate_half" p50) | $(field "$name" "$rate_half" p99) | $(field "$name" "$rate_half" agent_p99) | $(field "$name" "$rate_half" agent_us) | $(field "$name" "$rate_half" agent_wait_us) / $(field "$name" "$rate_half" haproxy_wait_us) | $(gc_cell "$name" "$rate_half") |"
+      echo "| $name | $(field "$name" "$rate_half" rps) | $(field "$name" "$rate_half" p50) | $(field "$name" "$rate_half" p99) | $(field "$name" "$rate_half" agent_p99) | $(field "$name" "$rate_half" agent_us) | $(field "$name" "$rate_half" agent_wait_us) / $(field "$name" "$rate_half" haproxy_wait_us) | $(gc_cell "$name" "$rate_half") |"
     done
   fi
 } | tee "$table"
