@@ -113,6 +113,21 @@ class SpoaAdminServerIT {
   }
 
   @Test
+  void theScrapeIsRenderedOffTheEventLoop() throws Exception {
+    // a gauge's function runs while the registry renders: it sees the thread that renders
+    List<Boolean> onEventLoop = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.micrometer.core.instrument.Gauge.builder("scrape_probe", () -> {
+      onEventLoop.add(io.vertx.core.Context.isOnEventLoopThread());
+      return 1;
+    }).register(registry);
+    HttpResponse<String> r = get("/metrics");
+    assertEquals(200, r.statusCode());
+    assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("content-type").orElse(null));
+    assertEquals(1.0, sample(r.body(), "scrape_probe"));
+    assertEquals(List.of(false), onEventLoop, "rendered on a worker thread, never on the event loop of SPOP connections");
+  }
+
+  @Test
   void aPortInUseIsNamedWithItsSettings() {
     int taken = admin.actualPort();
     Throwable admin2 = assertThrows(Throwable.class, () -> SpoaAdminServer.create(vertx,

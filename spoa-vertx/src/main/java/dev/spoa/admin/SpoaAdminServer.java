@@ -4,14 +4,13 @@ import dev.spoa.handler.SpoaHandlers;
 import dev.spoa.server.SpoaServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.PrometheusRequestHandler;
 
 import java.util.List;
 import java.util.function.Supplier;
@@ -27,6 +26,9 @@ import java.util.function.Supplier;
  * Point Kubernetes probes here, never at the SPOP port.
  */
 public final class SpoaAdminServer {
+
+  /** The Prometheus text format's content type, as Prometheus expects it. */
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final Vertx vertx;
   private final SpoaAdminOptions options;
@@ -59,13 +61,12 @@ public final class SpoaAdminServer {
   }
 
   public Future<SpoaAdminServer> listen() {
-    Handler<HttpServerRequest> metrics = registry == null ? null : PrometheusRequestHandler.create(registry, "/metrics");
     http = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost()).setPort(options.getPort()));
     http.requestHandler(req -> {
       switch (req.path()) {
         case "/metrics":
-          if (metrics != null) {
-            metrics.handle(req);
+          if (registry != null) {
+            metrics(req);
           } else {
             req.response().setStatusCode(404).end("metrics are off\n");
           }
@@ -80,9 +81,26 @@ public final class SpoaAdminServer {
           req.response().setStatusCode(404).end("try /metrics, /health or /ready\n");
       }
     });
-    return http.listen().<SpoaAdminServer>map(this).recover(e -> Future.failedFuture(new IllegalStateException(
+    return SharedPortListens.of(vertx).after(vertx.getOrCreateContext(), options.getHost() + ":" + options.getPort(),
+        http::listen)
+      .<SpoaAdminServer>map(this).recover(e -> Future.failedFuture(new IllegalStateException(
       "the admin server cannot listen on " + options.getHost() + ":" + options.getPort()
         + " (metrics.port, SPOA_METRICS_PORT): " + e.getMessage(), e)));
+  }
+
+  /**
+   * The scrape is rendered on a worker thread: it walks every meter (Vert.x's own included) and took
+   * hundreds of milliseconds the first time in a busy JVM, a stall that an event loop shared with
+   * SPOP connections must not take (Vert.x's {@code PrometheusRequestHandler} renders in place).
+   */
+  private void metrics(HttpServerRequest req) {
+    vertx.executeBlocking(registry::scrape, false).onComplete(ar -> {
+      if (ar.succeeded()) {
+        req.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
+      } else {
+        req.response().setStatusCode(500).end("scrape failed: " + ar.cause() + "\n");
+      }
+    });
   }
 
   private void ready(HttpServerRequest req) {
