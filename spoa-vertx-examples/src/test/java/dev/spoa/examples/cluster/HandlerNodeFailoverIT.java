@@ -172,6 +172,7 @@ class HandlerNodeFailoverIT {
     Phase before;
     Phase during;
     Phase after;
+    Phase starting;
     Phase joining;
     Phase joined;
     try {
@@ -198,7 +199,11 @@ class HandlerNodeFailoverIT {
       phase.set(after);
       awaitAnswers(after, "h2", 500);
 
-      // 4. a third handler JVM joins and takes its share
+      // 4. a third handler JVM starts and joins: on these shared cores its start-up (class loading,
+      // JIT, Hazelcast's partition migration) can starve the front for longer than the 100 ms between
+      // its deadline and HAProxy's timeout, so this phase is counted apart from the survivor's
+      starting = new Phase();
+      phase.set(starting);
       AgentProcess h3 = start("h3", "--role", "handler", "--node-name", "h3", "--worker-pool-size", "2",
         "--cluster-port", String.valueOf(hz[3]), "--cluster-members", members, "--cluster-name", clusterName);
       h3.awaitLog("registered cluster-wide", 60);
@@ -216,12 +221,13 @@ class HandlerNodeFailoverIT {
         th.join(10_000);
       }
     }
-    System.out.printf("%s%nwarm-up: %s%nbefore kill: %s%nkill window: %s%nafter: %s%nh3 joining: %s%nh3 joined: %s%n",
-      frontSettings.isEmpty() ? "front: defaults" : "front: " + frontSettings, warmUp, before, during, after, joining, joined);
+    System.out.printf("%s%nwarm-up: %s%nbefore kill: %s%nkill window: %s%nafter: %s%nh3 starting: %s%nh3 joining: %s%n"
+        + "h3 joined: %s%n", frontSettings.isEmpty() ? "front: defaults" : "front: " + frontSettings,
+      warmUp, before, during, after, starting, joining, joined);
     lastKillWindow = during;
     lastJoining = joining;
 
-    for (Phase p : List.of(warmUp, before, during, after, joining, joined)) {
+    for (Phase p : List.of(warmUp, before, during, after, starting, joining, joined)) {
       assertTrue(p.errors.keySet().stream().allMatch(k -> k.startsWith("spoe error")),
         () -> "every HTTP request succeeded: " + p + "\n" + haproxy.log());
     }
@@ -236,6 +242,10 @@ class HandlerNodeFailoverIT {
     assertTrue(during.fallbacks.get() <= 5 * CLIENTS, during::toString);
     assertTrue(after.fallbacks.get() <= after.total() / 100, after::toString);
     assertEquals(0, after.answered("h1"), "nothing from the dead node: " + after);
+    assertEquals(0, starting.answered("h1"), "nothing from the dead node: " + starting);
+    // measured: 0 in 5,222 requests (one core kept busy), 1 in 2,366 (CI)
+    assertTrue(starting.errors.values().stream().mapToInt(AtomicInteger::get).sum() <= starting.total() / 100,
+      () -> "a starved front, not a broken one: " + starting);
     assertTrue(joined.fallbacks.get() <= joined.total() / 100, joined::toString);
     assertEquals(0, joined.answered("h1"), joined::toString);
 
