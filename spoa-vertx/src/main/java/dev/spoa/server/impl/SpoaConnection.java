@@ -5,7 +5,6 @@ import dev.spoa.protocol.Action;
 import dev.spoa.protocol.DataType;
 import dev.spoa.protocol.FragmentFrame;
 import dev.spoa.protocol.Frame;
-import dev.spoa.protocol.FrameDecoder;
 import dev.spoa.protocol.FrameEncoder;
 import dev.spoa.protocol.FrameType;
 import dev.spoa.protocol.KvFrame;
@@ -18,7 +17,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.parsetools.RecordParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,16 +48,12 @@ final class SpoaConnection {
   private final Vertx vertx;
   final Context context;
   private final Deadlines deadlines;
-  private RecordParser parser;
+  private final FrameReader frames;
 
   /** Volatile: other connections' event loops read it ({@link #acceptsForeignAcks()}). */
   private volatile State state = State.AWAIT_HELLO;
-  /** The body length announced by the last length prefix, or -1 while waiting for a prefix. */
-  private int pendingBodyLength = -1;
-  private long maxFrameSize;
   private int maxInFlight = 1;
   private int inFlight;
-  private boolean readingPaused;
   private String engineId = "";
   /** Volatile: other connections' event loops read it ({@link #acceptsForeignAcks()}). */
   private volatile boolean async;
@@ -91,17 +85,27 @@ final class SpoaConnection {
     this.timers = new ConnectionTimers(vertx);
     this.fragments = new NotifyReassembler(shared.reassemblyBytes, vertx, metrics, server::reassemblyLimits,
       new FragmentAnswers(), socket.remoteAddress());
-    this.maxFrameSize = Math.min(server.options().getMaxFrameSize(), server.options().getMaxFrameSizeBeforeHello());
+    long maxFrameSizeBeforeHello = Math.min(server.options().getMaxFrameSize(),
+      server.options().getMaxFrameSizeBeforeHello());
     this.acks = new AckWriter(metrics, () -> server.options().getAckOverflowVariable(), server.oversizedAckLog,
       socket.remoteAddress());
-    acks.agreed(maxFrameSize, false);
+    acks.agreed(maxFrameSizeBeforeHello, false);
+    this.frames = new FrameReader(socket, maxFrameSizeBeforeHello, timers::touch, new FrameReader.Listener() {
+      @Override
+      public void frame(Frame frame, long readNanos) {
+        onFrame(frame, readNanos);
+      }
+
+      @Override
+      public void invalid(SpopStatus status, String detail) {
+        protocolError(status, detail);
+      }
+    });
   }
 
   void start() {
     metrics.connectionOpened();
-    parser = RecordParser.newFixed(4, socket);
-    parser.handler(this::onRecord);
-    parser.exceptionHandler(this::onSocketError);
+    frames.exceptionHandler(this::onSocketError);
     socket.exceptionHandler(this::onSocketError);
     socket.closeHandler(v -> onClosed());
     socket.shutdownHandler(v -> onShutdown());
@@ -115,34 +119,6 @@ final class SpoaConnection {
   }
 
   // ---- reading ----
-
-  /** Alternately a 4-byte length prefix and the frame body it announced. */
-  private void onRecord(Buffer record) {
-    if (state == State.CLOSED) {
-      return;
-    }
-    if (pendingBodyLength < 0) {
-      long length = record.getUnsignedInt(0);
-      if (length < FrameDecoder.MIN_FRAME_LENGTH) {
-        protocolError(SpopStatus.INVALID_FRAME, "frame length " + length + " is below the minimum of 7");
-      } else if (length > maxFrameSize) {
-        protocolError(SpopStatus.FRAME_TOO_BIG, "frame length " + length + " exceeds max-frame-size " + maxFrameSize
-          + (state == State.AWAIT_HELLO ? " (before HELLO)" : ""));
-      } else {
-        pendingBodyLength = (int) length;
-        parser.fixedSizeMode(pendingBodyLength);
-      }
-      return;
-    }
-    pendingBodyLength = -1;
-    parser.fixedSizeMode(4);
-    long readNanos = timers.touch();
-    try {
-      onFrame(FrameDecoder.decode(record), readNanos);
-    } catch (SpopException e) {
-      protocolError(e.status(), e.getMessage());
-    }
-  }
 
   private void onFrame(Frame frame, long readNanos) {
     metrics.frameReceived(frame.type());
@@ -194,10 +170,10 @@ final class SpoaConnection {
       return;
     }
     engineId = hn.engineId();
-    maxFrameSize = hn.maxFrameSize();
+    frames.agreed(hn.maxFrameSize());
     maxInFlight = hn.pipelining() ? server.options().getMaxInFlightPerConnection() : 1;
     fragmentation = hn.fragmentation();
-    acks.agreed(maxFrameSize, hn.peerFragmentation());
+    acks.agreed(hn.maxFrameSize(), hn.peerFragmentation());
     handedNotifiesWhileDown = HelloNegotiation.offers(hello, "async");
     async = hn.async() && !engineId.isEmpty();
     if (state == State.AWAIT_HELLO) {
@@ -213,7 +189,7 @@ final class SpoaConnection {
       drain(); // HAProxy opened it before seeing the agent DOWN: serve it, then let it go
     }
     LOG.debug("{} ready: engine-id {}, max-frame-size {}, capabilities '{}'",
-      socket.remoteAddress(), engineId, maxFrameSize, hn.capabilities());
+      socket.remoteAddress(), engineId, hn.maxFrameSize(), hn.capabilities());
   }
 
   private void onHaproxyDisconnect(KvFrame frame) {
@@ -361,14 +337,10 @@ final class SpoaConnection {
 
   /** Pauses reading while the in-flight cap is reached or the socket's write queue is full. */
   private void updateReading() {
-    boolean shouldPause = state != State.CLOSED && (inFlight >= maxInFlight || socket.writeQueueFull());
-    if (shouldPause != readingPaused) {
-      readingPaused = shouldPause;
-      if (shouldPause) {
-        parser.pause();
-      } else {
-        parser.resume();
-      }
+    if (inFlight >= maxInFlight || socket.writeQueueFull()) {
+      frames.pause();
+    } else {
+      frames.resume(); // not once stopped: a closed connection reads nothing more
     }
   }
 
@@ -491,7 +463,7 @@ final class SpoaConnection {
     state = State.CLOSED;
     timers.cancelAll();
     fragments.drop(); // now, not at the close event: a peer that reads nothing delays that indefinitely
-    parser.pause();
+    frames.stop();
     metrics.frameSent(type);
     socket.end(batch == null ? lastFrame : batch.appendBuffer(lastFrame));
     acks.written();
