@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>{@code mvn test} runs the checked-in corpus under
  * {@code src/test/resources/dev/spoa/protocol/FrameDecoderFuzzTestInputs/<method>/} (regression
  * mode, a few milliseconds). To fuzz (one target per run), see docs/security.md:
- * {@code JAZZER_FUZZ=1 ./mvnw -B test -pl spoa-vertx -Djazzer.hooks=true -Dtest='FrameDecoderFuzzTest#decode'}.
+ * {@code ./mvnw -B test -pl spoa-vertx -Pfuzz -Dtest='FrameDecoderFuzzTest#decode'}.
  */
 class FrameDecoderFuzzTest {
 
