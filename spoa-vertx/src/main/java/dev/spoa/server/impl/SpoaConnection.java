@@ -506,6 +506,7 @@ final class SpoaConnection {
       state = State.CLOSED;
       LOG.debug("{} closed by HAProxy with {} NOTIFY in flight", socket.remoteAddress(), inFlight);
     }
+    frames.stop(); // a frame the parser still holds is not served on a closed connection
     timers.cancelAll();
     if (async) {
       shared.engineAcks.leave(engineId, this);
