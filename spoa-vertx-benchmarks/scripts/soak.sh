@@ -31,7 +31,10 @@ wait_port $web || { echo "soak: HAProxy did not start" >&2; exit 1; }
 snapshot() { # heap MiB after GC, threads, fds, agent connections
   jcmd "$agent" GC.run > /dev/null
   local heap threads fds connections
-  heap=$(jcmd "$agent" GC.heap_info | awk '/used/ && /heap/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K,?/,"",v); printf "%d", v/1024; exit}}')
+  # the heap's lines ("garbage-first heap", or a generation each with ParallelGC and Serial):
+  # "total NK, used NK"; metaspace lines have no total
+  heap=$(jcmd "$agent" GC.heap_info | awk 'match($0, /total [0-9]+K, used [0-9]+K/) {
+    split(substr($0, RSTART, RLENGTH), f, /[ K,]+/); used += f[4] } END { printf "%d", used / 1024 }')
   threads=$(awk '/^Threads:/ {print $2}' "/proc/$agent/status")
   fds=$(ls "/proc/$agent/fd" | wc -l)
   connections=$(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^spoa_connections_active / {printf "%d", $2}')
@@ -48,10 +51,13 @@ per_conn=$(( (rate + conns - 1) / conns ))
 echo "soak: warming up 10 s"
 wrk -t1 -c$conns -d10s -s "$here/soak.lua" "http://127.0.0.1:$web/" -- $per_conn > /dev/null
 read -r heap0 threads0 fds0 conns0 alloc0 < <(snapshot)
+# a value that could not be read would shift the others into the wrong checks
+[ -n "$alloc0" ] || { echo "soak: could not read the agent's heap, threads, fds, connections or allocation" >&2; exit 1; }
 echo "soak: start: heap ${heap0} MiB after GC, ${threads0} threads, ${fds0} fds, ${conns0} agent connections"
 echo "soak: ${minutes} min at ${rate} req/s"
 out=$(wrk -t1 -c$conns -d"${minutes}m" --latency -s "$here/soak.lua" "http://127.0.0.1:$web/" -- $per_conn)
 read -r heap1 threads1 fds1 conns1 alloc1 < <(snapshot)
+[ -n "$alloc1" ] || { echo "soak: could not read the agent's heap, threads, fds, connections or allocation" >&2; exit 1; }
 echo "soak: end:   heap ${heap1} MiB after GC, ${threads1} threads, ${fds1} fds, ${conns1} agent connections"
 requests=$(awk '/requests in/ {print $1}' <<<"$out")
 bad=$(awk '/^soak-bad-responses/ {print $2}' <<<"$out")
