@@ -243,7 +243,7 @@ class HandlerNodeFailoverIT {
     assertTrue(after.fallbacks.get() <= after.total() / 100, after::toString);
     assertEquals(0, after.answered("h1"), "nothing from the dead node: " + after);
     assertEquals(0, starting.answered("h1"), "nothing from the dead node: " + starting);
-    // measured: 0 in 5,222 requests (one core kept busy), 1 in 2,366 (CI)
+    // measured: 0 SPOE errors in 3,761 to 4,156 requests (one core kept busy); CI once saw 1 in about 2,366
     assertTrue(starting.errors.values().stream().mapToInt(AtomicInteger::get).sum() <= starting.total() / 100,
       () -> "a starved front, not a broken one: " + starting);
     assertTrue(joined.fallbacks.get() <= joined.total() / 100, joined::toString);
