@@ -29,7 +29,7 @@ final class AgentState implements Shareable {
   final AtomicLong reassemblyBytes = new AtomicLong();
   /**
    * When the drain began or, after that, any connection last received a NOTIFY: a 2.6-3.0 connection
-   * closes for being quiet only once the whole agent has been (see {@code SpoaConnection#handedNotifiesWhileDown}).
+   * closes for being quiet only once the whole agent has been (see {@code ConnectionDrain#handedNotifiesWhileDown}).
    */
   volatile long lastDrainNotifyNanos = System.nanoTime();
   final EngineAcks engineAcks = new EngineAcks();

@@ -58,20 +58,12 @@ final class SpoaConnection {
   /** Volatile: other connections' event loops read it ({@link #acceptsForeignAcks()}). */
   private volatile boolean async;
   private boolean fragmentation;
-  /**
-   * HAProxy 2.6-3.0 (they offer async): they hand NOTIFYs to idle connections even of an agent
-   * marked DOWN, so a drain closes such a connection with its last ACK (the DISCONNECT in the same
-   * write: HAProxy reads both before it sends again), or for being quiet only once the whole agent
-   * has been (no NOTIFY is coming that the close could cross). A connection's own silence proves
-   * nothing while the agent still gets NOTIFYs: a HAProxy thread reuses its latest idle connection
-   * first and wakes older ones in bursts, one idle for 20 s included (docs/protocol.md, "Drain").
-   */
-  private boolean handedNotifiesWhileDown;
   /** ACKs of this event-loop turn, written at its end (see {@link #sendAck}). */
   private final AckWriter acks;
   private final io.vertx.core.Handler<Void> flushAcks = v -> endOfTurn();
   private final NotifyReassembler fragments;
   private final ConnectionTimers timers;
+  private final ConnectionDrain drain;
 
   SpoaConnection(SpoaServerImpl server, NetSocket socket) {
     this.server = server;
@@ -101,6 +93,8 @@ final class SpoaConnection {
         protocolError(status, detail);
       }
     });
+    this.drain = new ConnectionDrain(server.drainPhase(), shared, timers, this::busy,
+      () -> disconnect(SpopStatus.NORMAL, "agent draining"), socket.remoteAddress());
   }
 
   void start() {
@@ -135,7 +129,7 @@ final class SpoaConnection {
       return;
     }
     if (state == State.DRAINING) {
-      shared.lastDrainNotifyNanos = readNanos; // only while draining: no shared write on the hot path
+      drain.notifyRead(readNanos);
     }
     if (frame instanceof NotifyFrame notify) {
       fragments.checkWhole(notify);
@@ -174,7 +168,7 @@ final class SpoaConnection {
     maxInFlight = hn.pipelining() ? server.options().getMaxInFlightPerConnection() : 1;
     fragmentation = hn.fragmentation();
     acks.agreed(hn.maxFrameSize(), hn.peerFragmentation());
-    handedNotifiesWhileDown = HelloNegotiation.offers(hello, "async");
+    drain.hello(HelloNegotiation.offers(hello, "async"));
     async = hn.async() && !engineId.isEmpty();
     if (state == State.AWAIT_HELLO) {
       state = State.READY;
@@ -263,7 +257,7 @@ final class SpoaConnection {
       return;
     }
     sendAck(notify.streamId(), notify.frameId(), actions, startNanos);
-    if (state == State.DRAINING && inFlight == 0 && !fragments.inProgress() && (!server.isDraining() || server.isReleased())) {
+    if (state == State.DRAINING && drain.closesAfterAck()) {
       disconnect(SpopStatus.NORMAL, "agent draining");
     } else {
       updateReading();
@@ -377,11 +371,7 @@ final class SpoaConnection {
     context.runOnContext(v -> {
       if (state == State.READY || state == State.DRAINING) {
         state = State.DRAINING;
-        if (server.isReleased()) {
-          watchDrainQuiet();
-        } else {
-          timers.stopQuietWatch(); // HAProxy may pick the connection however long it was idle
-        }
+        drain.begin();
       }
     });
   }
@@ -393,25 +383,9 @@ final class SpoaConnection {
   void release() {
     context.runOnContext(v -> {
       if (state == State.DRAINING) {
-        watchDrainQuiet();
+        drain.release();
       }
     });
-  }
-
-  private void watchDrainQuiet() {
-    timers.watchQuiet(0, () -> server.options().getDrainIdleTimeout(), this::drainQuietSinceNanos, this::busy,
-      quietMillis -> {
-        long now = System.nanoTime();
-        LOG.debug("{} drained: quiet for {} ms (this connection {} ms, the agent {} ms)", socket.remoteAddress(),
-          quietMillis, (now - timers.lastActivityNanos()) / 1_000_000, (now - shared.lastDrainNotifyNanos) / 1_000_000);
-        disconnect(SpopStatus.NORMAL, "agent draining");
-      });
-  }
-
-  /** 2.6-3.0: quiet once the whole agent has been quiet (see {@link #handedNotifiesWhileDown}). */
-  private long drainQuietSinceNanos() {
-    return handedNotifiesWhileDown ? Math.max(timers.lastActivityNanos(), shared.lastDrainNotifyNanos)
-      : timers.lastActivityNanos();
   }
 
   /** The drain's time is up: AGENT-DISCONNECT status 0 now. */
@@ -494,7 +468,7 @@ final class SpoaConnection {
     if (state == State.CLOSED) {
       return;
     }
-    if (state != State.AWAIT_HELLO && (inFlight > 0 || fragments.inProgress())) {
+    if (state != State.AWAIT_HELLO && busy()) {
       state = State.DRAINING;
     } else {
       disconnect(SpopStatus.NORMAL, "agent shutting down");

@@ -184,6 +184,26 @@ public final class SpoaServerImpl implements SpoaServer {
     return released;
   }
 
+  /** The drain as the connections see it, read live. */
+  ConnectionDrain.Phase drainPhase() {
+    return new ConnectionDrain.Phase() {
+      @Override
+      public boolean isDraining() {
+        return draining;
+      }
+
+      @Override
+      public boolean isReleased() {
+        return released;
+      }
+
+      @Override
+      public long drainIdleTimeout() {
+        return options().getDrainIdleTimeout();
+      }
+    };
+  }
+
   /** A health check from {@code host}: answered, or refused during a drain. */
   void healthCheck(String host, boolean refused) {
     if (refused) {
