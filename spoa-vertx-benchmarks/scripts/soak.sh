@@ -3,7 +3,8 @@
 # nothing failed and nothing grew: requests, bad responses (not 200 or no Ip_score), heap after GC,
 # threads, file descriptors and agent connections at the start and the end.
 #   spoa-vertx-benchmarks/scripts/soak.sh [minutes=10] [requests/s=5000]
-# CI runs it for 1 minute. Exits non-zero on any failed request or growth beyond the tolerances.
+# The soak profile runs it on the jar it packages: ./mvnw -B verify -Psoak -DskipTests -pl spoa-vertx-examples -am
+# (-Dsoak.minutes, -Dsoak.rate); CI runs it for 1 minute. Exits non-zero on any failed request or growth beyond the tolerances.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
