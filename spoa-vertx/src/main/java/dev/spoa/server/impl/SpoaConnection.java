@@ -63,7 +63,7 @@ final class SpoaConnection {
   private final io.vertx.core.Handler<Void> flushAcks = v -> endOfTurn();
   private final NotifyReassembler fragments;
   private final ConnectionTimers timers;
-  private final ConnectionDrain drain;
+  private final ConnectionDrain drainRules;
 
   SpoaConnection(SpoaServerImpl server, NetSocket socket) {
     this.server = server;
@@ -93,7 +93,7 @@ final class SpoaConnection {
         protocolError(status, detail);
       }
     });
-    this.drain = new ConnectionDrain(server.drainPhase(), shared, timers, this::busy,
+    this.drainRules = new ConnectionDrain(server.drainPhase(), shared, timers, this::busy,
       () -> disconnect(SpopStatus.NORMAL, "agent draining"), socket.remoteAddress());
   }
 
@@ -129,7 +129,7 @@ final class SpoaConnection {
       return;
     }
     if (state == State.DRAINING) {
-      drain.notifyRead(readNanos);
+      drainRules.notifyRead(readNanos);
     }
     if (frame instanceof NotifyFrame notify) {
       fragments.checkWhole(notify);
@@ -168,7 +168,7 @@ final class SpoaConnection {
     maxInFlight = hn.pipelining() ? server.options().getMaxInFlightPerConnection() : 1;
     fragmentation = hn.fragmentation();
     acks.agreed(hn.maxFrameSize(), hn.peerFragmentation());
-    drain.hello(HelloNegotiation.offers(hello, "async"));
+    drainRules.hello(HelloNegotiation.offers(hello, "async"));
     async = hn.async() && !engineId.isEmpty();
     if (state == State.AWAIT_HELLO) {
       state = State.READY;
@@ -257,7 +257,7 @@ final class SpoaConnection {
       return;
     }
     sendAck(notify.streamId(), notify.frameId(), actions, startNanos);
-    if (state == State.DRAINING && drain.closesAfterAck()) {
+    if (state == State.DRAINING && drainRules.closesAfterAck()) {
       disconnect(SpopStatus.NORMAL, "agent draining");
     } else {
       updateReading();
@@ -371,7 +371,7 @@ final class SpoaConnection {
     context.runOnContext(v -> {
       if (state == State.READY || state == State.DRAINING) {
         state = State.DRAINING;
-        drain.begin();
+        drainRules.begin();
       }
     });
   }
@@ -383,7 +383,7 @@ final class SpoaConnection {
   void release() {
     context.runOnContext(v -> {
       if (state == State.DRAINING) {
-        drain.release();
+        drainRules.release();
       }
     });
   }
