@@ -66,6 +66,19 @@ class ConnectionDrainTest {
     return done.join();
   }
 
+  /**
+   * Starts the drain, then waits for a timer set {@code periods} idle timeouts later on the same
+   * event loop: timers fire in the order of their deadlines, so a quiet watch due by then has fired.
+   */
+  private void beginAndWaitPeriods(ConnectionDrain drain, int periods) {
+    CompletableFuture<Void> sentinel = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      drain.begin();
+      vertx.setTimer(periods * drainIdleTimeout.get(), id -> sentinel.complete(null));
+    });
+    sentinel.join();
+  }
+
   @Test
   void afterAnAckItClosesOnlyWhenNothingIsLeftAndHaproxyNoLongerPicksTheAgent() {
     ConnectionDrain drain = connection("c", new ConnectionTimers(vertx));
@@ -103,14 +116,7 @@ class ConnectionDrainTest {
     draining.set(true);
     ConnectionTimers timers = new ConnectionTimers(vertx);
     ConnectionDrain drain = connection("c", timers);
-    onContext(() -> {
-      drain.begin();
-      return null;
-    });
-    // a sentinel timer set after the idle timeout: a watch (if begin() had started one) fired by then
-    CompletableFuture<Void> sentinel = new CompletableFuture<>();
-    context.runOnContext(v -> vertx.setTimer(4 * drainIdleTimeout.get(), id -> sentinel.complete(null)));
-    sentinel.join();
+    beginAndWaitPeriods(drain, 4);
     assertEquals(List.of(), closed, "not released: HAProxy may pick the connection however long it was idle");
 
     released.set(true);
@@ -131,13 +137,7 @@ class ConnectionDrainTest {
     released.set(true);
     busy.set(true);
     ConnectionDrain drain = connection("c", new ConnectionTimers(vertx));
-    onContext(() -> {
-      drain.begin(); // released already: watches for quiet at once
-      return null;
-    });
-    CompletableFuture<Void> sentinel = new CompletableFuture<>();
-    context.runOnContext(v -> vertx.setTimer(6 * drainIdleTimeout.get(), id -> sentinel.complete(null)));
-    sentinel.join();
+    beginAndWaitPeriods(drain, 6); // released already: it watches for quiet at once
     assertEquals(List.of(), closed, "a NOTIFY in flight: its ACK closes the connection, not the quiet watch");
     busy.set(false);
     Await.until(() -> closed.size() == 1, "closed once no longer busy");
