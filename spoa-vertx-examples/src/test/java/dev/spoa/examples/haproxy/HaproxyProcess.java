@@ -2,7 +2,6 @@ package dev.spoa.examples.haproxy;
 
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -16,6 +15,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -76,13 +78,44 @@ public final class HaproxyProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after). */
+  /**
+   * A free TCP port on 127.0.0.1 for a listener that another process (HAProxy, an agent JVM, Redis)
+   * binds a moment later. It is taken below the kernel's ephemeral range: a port from that range,
+   * which binding port 0 gives, can become the local port of any outgoing loopback connection in
+   * between, and these tests open thousands (HAProxy then failed with "cannot bind socket (Address
+   * already in use)" in CI). Never the same port twice in one JVM.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    int end = ephemeralPortsStart();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = FIRST_TEST_PORT + ThreadLocalRandom.current().nextInt(end - FIRST_TEST_PORT);
+      if (HANDED_OUT.add(port) && bindable(port)) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port between " + FIRST_TEST_PORT + " and " + end);
+  }
+
+  private static final int FIRST_TEST_PORT = 10_000;
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+  /** The first port the kernel hands to outgoing connections (Linux: 32768 by default). */
+  private static int ephemeralPortsStart() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Math.max(FIRST_TEST_PORT + 1000, Integer.parseInt(range.split("\\s+")[0]));
+    } catch (IOException | RuntimeException e) {
+      return 32_768; // elsewhere the range starts higher (49152 on macOS and Windows)
+    }
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(true);
-      return s.getLocalPort();
+      s.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+      return true;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return false;
     }
   }
 
