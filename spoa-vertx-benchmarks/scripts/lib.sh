@@ -26,7 +26,7 @@ frontend fe
     bind 127.0.0.1:$web
 $filter
     http-request return status 200 content-type text/plain string ok
-    http-after-response set-header Ip_score %[var(sess.iprep.ip_score)] if { var(sess.iprep.ip_score) -m found }
+    http-after-response set-header Ip_score %[var(sess.iprep.ip_score)] if { var(sess.iprep.ip_score) -m found } !{ var(txn.iprep.error) -m found }
 backend spoe-iprep
     mode tcp
     timeout connect 5s

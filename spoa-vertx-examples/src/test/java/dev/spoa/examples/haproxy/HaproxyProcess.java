@@ -210,7 +210,9 @@ public final class HaproxyProcess implements AutoCloseable {
   /**
    * An HAProxy configuration for load tests: a frontend on {@code webPort} that answers every request
    * itself after the SPOE filter of {@code conf/spoe-iprep.conf} (written as {@code @DIR@/spoe-iprep.conf})
-   * asked the agents; responses carry {@code Ip_score} and, when set, {@code Spoe_error} and the
+   * asked the agents; responses carry {@code Ip_score} (only when this request's NOTIFY did not fail:
+   * the score is a session variable, so a keep-alive connection keeps an earlier one), and, when set,
+   * {@code Spoe_error} and the
    * variables named in {@code extraHeaders} (header name = txn variable name after the prefix).
    * The SPOE backend has {@code option spop-check} and the given server lines; its mode is
    * {@code binary}'s ({@code spop} on 3.1+).
@@ -229,7 +231,7 @@ public final class HaproxyProcess implements AutoCloseable {
       "    bind 127.0.0.1:" + webPort,
       "    filter spoe engine iprep config @DIR@/spoe-iprep.conf",
       "    http-request return status 200 content-type text/plain string ok",
-      "    http-after-response set-header Ip_score %[var(sess.iprep.ip_score)] if { var(sess.iprep.ip_score) -m found }"));
+      "    http-after-response set-header Ip_score %[var(sess.iprep.ip_score)] if { var(sess.iprep.ip_score) -m found } !{ var(txn.iprep.error) -m found }"));
     for (String h : extraHeaders) {
       String v = h.toLowerCase(java.util.Locale.ROOT);
       lines.add("    http-after-response set-header " + h + " %[var(txn.iprep." + v + ")] if { var(txn.iprep." + v + ") -m found }");
@@ -280,6 +282,29 @@ public final class HaproxyProcess implements AutoCloseable {
    */
   public long spoeQueueStalls() {
     return binary.hasSpoeQueueStalls() ? SPOE_NEVER_SENT.matcher(log()).results().count() : 0;
+  }
+
+  /** An SPOE event that timed out (st=1) and its processing time in ms: the fifth timing up to 3.0, the only one from 3.1. */
+  private static final Pattern SPOE_TIMEOUT = Pattern.compile(
+    "SPOE: \\[[^\\]]+\\] <EVENT:[^>]+> sid=\\d+ st=1 (?:-?\\d+/){0,4}(-?\\d+) ");
+  /** How late HAProxy may notice its own {@code timeout processing} on a host that is merely busy. */
+  public static final Duration SPOE_TIMEOUT_SLACK = Duration.ofMillis(100);
+  /** Seen once in CI: 5 events a host stall of about 280 ms timed out, out of about 30,000. */
+  public static final int MAX_SPOE_TIMEOUTS_NOTICED_LATE = 20;
+
+  /**
+   * The SPOE timeouts HAProxy noticed more than {@link #SPOE_TIMEOUT_SLACK} after {@code timeout}
+   * (its {@code timeout processing}), queue stalls apart. HAProxy fires that timeout itself: with the
+   * agent stopped by SIGSTOP on an idle host, 3.2 logged 501-502 ms for 500 ms. A later one means
+   * HAProxy's own thread did not run in the meantime, so the host stalled, whatever the agent did.
+   */
+  public long spoeTimeoutsNoticedLate(Duration timeout) {
+    long late = timeout.plus(SPOE_TIMEOUT_SLACK).toMillis();
+    return log().lines()
+      .filter(l -> !(binary.hasSpoeQueueStalls() && SPOE_NEVER_SENT.matcher(l).find()))
+      .map(SPOE_TIMEOUT::matcher)
+      .filter(m -> m.find() && Long.parseLong(m.group(1)) > late)
+      .count();
   }
 
   /** What HAProxy printed so far. */
