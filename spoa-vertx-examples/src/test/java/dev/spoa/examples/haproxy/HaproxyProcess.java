@@ -202,6 +202,22 @@ public final class HaproxyProcess implements AutoCloseable {
     return test;
   }
 
+  /** A response header with the SPOE error code ({@code option set-on-error error}) of a request whose NOTIFY failed. */
+  private static final String SPOE_ERROR_HEADER =
+    "    http-after-response set-header Spoe_error %[var(txn.iprep.error)] if { var(txn.iprep.error) -m found }";
+
+  /**
+   * {@code cfg} (from {@link #confHaproxyCfg}) with the {@code Spoe_error} header: Ip_score is a session
+   * variable, so a keep-alive request whose NOTIFY failed still carries an earlier request's score.
+   */
+  public static String withSpoeErrorHeader(String cfg) {
+    String withHeader = cfg.replaceFirst("(?m)^(    http-after-response set-header Ip_score .*)$", "$1\n" + SPOE_ERROR_HEADER);
+    if (withHeader.equals(cfg)) {
+      throw new IllegalStateException("no Ip_score header line in\n" + cfg);
+    }
+    return withHeader;
+  }
+
   /** conf/spoe-iprep.conf as shipped. */
   public static String confSpoe() throws IOException {
     return Files.readString(confDir().resolve("spoe-iprep.conf"));
@@ -236,7 +252,7 @@ public final class HaproxyProcess implements AutoCloseable {
       String v = h.toLowerCase(java.util.Locale.ROOT);
       lines.add("    http-after-response set-header " + h + " %[var(txn.iprep." + v + ")] if { var(txn.iprep." + v + ") -m found }");
     }
-    lines.add("    http-after-response set-header Spoe_error %[var(txn.iprep.error)] if { var(txn.iprep.error) -m found }");
+    lines.add(SPOE_ERROR_HEADER);
     lines.addAll(List.of(
       "backend spoe-iprep",
       "    mode " + binary.backendMode(),

@@ -50,7 +50,7 @@ class HaproxyReloadIT {
     int agentPort = HaproxyProcess.freePort();
     int web = HaproxyProcess.freePort();
     IpReputationAgent.deploy(vertx, new SpoaServerOptions().setPort(agentPort), metrics).await();
-    String cfg = HaproxyProcess.confHaproxyCfg(binary, web, agentPort);
+    String cfg = HaproxyProcess.withSpoeErrorHeader(HaproxyProcess.confHaproxyCfg(binary, web, agentPort));
     HaproxyProcess current = HaproxyProcess.start(binary, cfg, web, "spoe-iprep.conf", HaproxyProcess.confSpoe());
     haproxies.add(current);
 
@@ -67,7 +67,9 @@ class HaproxyReloadIT {
         while (running.get()) {
           try {
             HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-            (r.statusCode() == 200 && r.headers().firstValue("Ip_score").isPresent() ? scored : unscored).incrementAndGet();
+            boolean verdict = r.statusCode() == 200 && r.headers().firstValue("Ip_score").isPresent()
+              && r.headers().firstValue("Spoe_error").isEmpty();
+            (verdict ? scored : unscored).incrementAndGet();
           } catch (Exception e) {
             httpErrors.incrementAndGet(); // a keep-alive connection the old process closed: HTTP, not SPOE
           }
