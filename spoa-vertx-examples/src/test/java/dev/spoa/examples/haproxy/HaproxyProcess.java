@@ -305,7 +305,7 @@ public final class HaproxyProcess implements AutoCloseable {
     "SPOE: \\[[^\\]]+\\] <EVENT:[^>]+> sid=\\d+ st=1 (?:-?\\d+/){0,4}(-?\\d+) ");
   /** How late HAProxy may notice its own {@code timeout processing} on a host that is merely busy. */
   public static final Duration SPOE_TIMEOUT_SLACK = Duration.ofMillis(100);
-  /** Seen once in CI: 5 events a host stall of about 280 ms timed out, out of about 30,000. */
+  /** Seen once in CI: a host stall of about 280 ms timed out 5 NOTIFYs of a run of about 30,000. */
   public static final int MAX_SPOE_TIMEOUTS_NOTICED_LATE = 20;
 
   /**
