@@ -75,14 +75,13 @@ class FragmentationHaproxyIT extends HaproxyTestBase {
 
   /**
    * conf/ with max-frame-size 256, the User-Agent as argument ua, X-Ua-Len copied from
-   * txn.iprep.ua_len and X-Spoe-Error from txn.iprep.error; relaxed checks for a loaded machine.
+   * txn.iprep.ua_len and Spoe_error from txn.iprep.error; relaxed checks for a loaded machine.
    */
   private void startHaproxy(HaproxyBinary binary, String processingTimeout) throws IOException {
-    String cfg = HaproxyProcess.confHaproxyCfg(binary, webPort, agentPort)
+    String cfg = HaproxyProcess.withSpoeErrorHeader(HaproxyProcess.confHaproxyCfg(binary, webPort, agentPort))
       .replace("check inter 2s", "check inter 500ms fall 3 rise 1")
       .replaceFirst("(?m)^(    http-after-response set-header Ip_score .*)$",
-        "$1\n    http-after-response set-header X-Ua-Len %[var(txn.iprep.ua_len)] if { var(txn.iprep.ua_len) -m found }"
-          + "\n    http-after-response set-header X-Spoe-Error %[var(txn.iprep.error)] if { var(txn.iprep.error) -m found }");
+        "$1\n    http-after-response set-header X-Ua-Len %[var(txn.iprep.ua_len)] if { var(txn.iprep.ua_len) -m found }");
     String spoe = HaproxyProcess.confSpoe()
       .replace("spoe-agent iprep-agent\n", "spoe-agent iprep-agent\n    max-frame-size 256\n")
       .replace("args ip=src\n", "args ip=src ua=req.hdr(user-agent)\n")
@@ -187,7 +186,7 @@ class FragmentationHaproxyIT extends HaproxyTestBase {
     for (int i = 0; i < requests; i++) {
       HttpResponse<String> r = send(http, 1000);
       assertEquals(Optional.empty(), r.headers().firstValue("X-Ua-Len"), "the message never reached the agent");
-      assertEquals(Optional.of("1"), r.headers().firstValue("X-Spoe-Error"), "SPOE error 1: timeout; HAProxy log:\n"
+      assertEquals(Optional.of("1"), r.headers().firstValue("Spoe_error"), "SPOE error 1: timeout; HAProxy log:\n"
         + haproxy.log());
     }
     long millis = (System.nanoTime() - start) / 1_000_000;
@@ -225,7 +224,7 @@ class FragmentationHaproxyIT extends HaproxyTestBase {
     for (int i = 0; i < 3; i++) {
       HttpResponse<String> r = send(http, 1000);
       assertEquals(Optional.empty(), r.headers().firstValue("X-Ua-Len"), "the message never reached the agent");
-      assertEquals(Optional.of("3"), r.headers().firstValue("X-Spoe-Error"), "SPOE error 3: too big; HAProxy log:\n"
+      assertEquals(Optional.of("3"), r.headers().firstValue("Spoe_error"), "SPOE error 3: too big; HAProxy log:\n"
         + haproxy.log());
     }
     assertEquals(Optional.of("40"), uaLen(http, 40), "a message that fits one frame still gets through");
