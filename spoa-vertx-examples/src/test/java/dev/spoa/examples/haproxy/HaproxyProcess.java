@@ -218,6 +218,17 @@ public final class HaproxyProcess implements AutoCloseable {
     return withHeader;
   }
 
+  private static final Pattern PROCESSING_TIMEOUT = Pattern.compile("timeout processing (\\d+)ms");
+
+  /** The {@code timeout processing} of an SPOE configuration (written in ms). */
+  public static Duration spoeProcessingTimeout(String spoeConf) {
+    java.util.regex.Matcher m = PROCESSING_TIMEOUT.matcher(spoeConf);
+    if (!m.find()) {
+      throw new IllegalStateException("no 'timeout processing <n>ms' in\n" + spoeConf);
+    }
+    return Duration.ofMillis(Long.parseLong(m.group(1)));
+  }
+
   /** conf/spoe-iprep.conf as shipped. */
   public static String confSpoe() throws IOException {
     return Files.readString(confDir().resolve("spoe-iprep.conf"));

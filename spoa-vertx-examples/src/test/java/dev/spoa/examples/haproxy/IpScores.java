@@ -19,6 +19,19 @@ public final class IpScores {
   }
 
   /**
+   * Null when a response of the test frontend carries the agent's verdict, else what went wrong:
+   * {@code http <status>}, {@code spoe error <code>} ({@code Spoe_error}, see
+   * {@link HaproxyProcess#withSpoeErrorHeader}) or {@code spoe error ?} (no Ip_score). Spoe_error comes
+   * first: Ip_score is a session variable, so a keep-alive connection still carries the score of an
+   * earlier request when this one's NOTIFY failed.
+   */
+  public static String failure(HttpResponse<?> r) {
+    return r.statusCode() != 200 ? "http " + r.statusCode()
+      : r.headers().firstValue("Spoe_error").map(e -> "spoe error " + e)
+        .orElse(r.headers().firstValue("Ip_score").isPresent() ? null : "spoe error ?");
+  }
+
+  /**
    * {@code total} GET requests to 127.0.0.1:{@code webPort} from {@code threads} keep-alive
    * clients; each must answer 200. Returns the Ip_score headers, empty where HAProxy set none.
    */
