@@ -1,5 +1,6 @@
 package dev.spoa.handler;
 
+import dev.spoa.handler.impl.LocalCall;
 import dev.spoa.handler.impl.LocalHandlers;
 import dev.spoa.handler.impl.SpoaCodecs;
 import dev.spoa.handler.impl.SpoaRequestCodec;
@@ -75,7 +76,7 @@ public final class SpoaHandlers {
     SpoaCodecs.register(vertx);
     String address = consumer.address();
     consumer.handler(msg -> invoke(handler, msg));
-    // for servers with directDispatch: the same handler on the same context, without the event bus
+    // what the server asks this instance's handlers for by local calls or directDispatch
     LocalHandlers.of(vertx).add(address, vertx.getOrCreateContext(), handler, consumer);
     return consumer.completion().map(consumer);
   }
@@ -118,10 +119,10 @@ public final class SpoaHandlers {
     }
   }
 
-  private static void invoke(SpoaHandler handler, Message<SpoaRequest> msg) {
-    SpoaRequest request;
+  private static void invoke(SpoaHandler handler, Message<?> msg) {
+    Object body;
     try {
-      request = msg.body(); // from another node: decoded here, lazily
+      body = msg.body(); // from another node: decoded here, lazily
     } catch (WireVersionException e) {
       LOG.warn("request to {} not served: {}", msg.address(), e.getMessage());
       msg.fail(SpoaCodecs.UNSUPPORTED_WIRE_VERSION, e.getMessage());
@@ -129,6 +130,16 @@ public final class SpoaHandlers {
     } catch (RuntimeException e) {
       LOG.warn("request to {} not served: unreadable wire form: {}", msg.address(), e.toString());
       msg.fail(SpoaCodecs.MALFORMED_WIRE_FORM, SpoaRequestCodec.NAME + ": unreadable request: " + e);
+      return;
+    }
+    if (body instanceof LocalCall local) { // from this instance's server: answered through the call itself
+      local.serve(handler);
+      return;
+    }
+    if (!(body instanceof SpoaRequest request)) {
+      String what = body == null ? "null" : body.getClass().getName();
+      LOG.warn("request to {} not served: not a SpoaRequest but {}", msg.address(), what);
+      msg.fail(SpoaCodecs.MALFORMED_WIRE_FORM, SpoaRequestCodec.NAME + ": unreadable request: " + what);
       return;
     }
     // Probes carry no arguments; reading the headers of other requests would allocate them for nothing.

@@ -7,7 +7,7 @@ import io.vertx.core.Vertx;
 
 /**
  * Registers the event-bus codecs of {@link SpoaRequest} and {@link SpoaReply} as their default
- * codecs, once per Vert.x instance. Every node of a cluster must do it; the server and
+ * codecs, and that of {@link LocalCall}, once per Vert.x instance. Every node of a cluster must do it; the server and
  * {@link dev.spoa.handler.SpoaHandlers} call it for you.
  *
  * <p>A node that receives a wire form it cannot read fails that request at once instead of
@@ -41,6 +41,11 @@ public final class SpoaCodecs {
       }
       try {
         vertx.eventBus().registerDefaultCodec(SpoaReply.class, new GuardedReplyCodec());
+      } catch (IllegalStateException alreadyRegistered) {
+        // as above
+      }
+      try {
+        vertx.eventBus().registerCodec(new LocalCallCodec());
       } catch (IllegalStateException alreadyRegistered) {
         // as above
       }

@@ -8,11 +8,10 @@ import dev.spoa.protocol.Action;
 import dev.spoa.protocol.NotifyFrame;
 import dev.spoa.protocol.SpoaMessage;
 import dev.spoa.protocol.Variable;
-import dev.spoa.handler.SpoaHandlers;
+import dev.spoa.handler.impl.LocalCall;
 import dev.spoa.handler.impl.LocalHandlers;
 import dev.spoa.handler.impl.SpoaCodecs;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Completable;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -21,7 +20,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageProducer;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,9 +34,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sends each message of a NOTIFY as one event-bus request to the address of its name and gathers
- * the replies, in message order, into the actions of one ACK (with {@code directDispatch}, a handler
- * registered in this Vert.x instance is called directly instead). The returned future never fails: a
+ * Sends each message of a NOTIFY over the event bus to the address of its name and gathers the
+ * answers, in message order, into the actions of one ACK. A message whose handler was registered in
+ * this (not clustered) Vert.x instance through {@code SpoaHandlers} travels as a {@link LocalCall},
+ * one local message that carries its own way back; any other as a request and its reply; with
+ * {@code directDispatch}, a handler registered in this instance is called without the event bus.
+ * The returned future never fails: a
  * message whose handler is missing, fails or misses its deadline contributes no actions, or only
  * the fallback variable when one is configured (logged once per message name and cause, and
  * counted).
@@ -50,8 +54,17 @@ final class NotifyDispatcher {
   /** Requests a hedged message may add to its first: bounds the load a slow handler gets. */
   private static final int MAX_HEDGES = 2;
 
+  /** How a local call travels: to this JVM's consumers only, with the codec that hands the instance over. */
+  private static final DeliveryOptions LOCAL_CALL = new DeliveryOptions().setLocalOnly(true)
+    .setCodecName(LocalCall.CODEC_NAME);
+
   private final EventBus eventBus;
   private final LocalHandlers localHandlers;
+  /**
+   * Clustered, the event bus may pick another node's consumer of a name that also has local ones,
+   * and only requests reach other nodes: local calls are for an instance that is not clustered.
+   */
+  private final boolean localCalls;
   private final SpoaMetrics metrics;
   private final Set<String> loggedFallbacks = ConcurrentHashMap.newKeySet();
   /** Replaced whole when the options change, so that a dispatch sees one consistent set. */
@@ -59,8 +72,10 @@ final class NotifyDispatcher {
 
   /**
    * @param hedgeNanos when a message without an answer is sent again (0: never)
+   * @param localSender sends local calls to the address
    */
-  private record Route(String address, DeliveryOptions delivery, long timeoutNanos, long hedgeNanos) {
+  private record Route(String address, DeliveryOptions delivery, long timeoutNanos, long hedgeNanos,
+                       MessageProducer<LocalCall> localSender) {
   }
 
   /** The settings and what is derived from them: routes per message name, fallback actions per reason. */
@@ -80,6 +95,7 @@ final class NotifyDispatcher {
     SpoaCodecs.register(vertx);
     this.eventBus = vertx.eventBus();
     this.localHandlers = LocalHandlers.of(vertx);
+    this.localCalls = !vertx.isClustered();
     this.metrics = metrics;
     this.settings = Settings.of(options);
   }
@@ -140,11 +156,17 @@ final class NotifyDispatcher {
     String name = req.messageName();
     Route route = route(current, name);
     long start = System.nanoTime();
-    if (current.base().directDispatch()) {
+    boolean direct = current.base().directDispatch();
+    // a hedged message is asked again of whichever consumer the event bus picks next: requests
+    if (direct || (localCalls && route.hedgeNanos() == 0)) {
       LocalHandlers.Registration local = localHandlers.pick(route.address());
       if (local != null) {
-        DirectCall call = new DirectCall(current, req, route, deadlines, start);
-        call.invoke(local);
+        LocalHandlerCall call = new LocalHandlerCall(current, req, route, deadlines, start);
+        if (direct) {
+          call.invoke(local);
+        } else {
+          call.send();
+        }
         return call.answer.future();
       }
     }
@@ -262,12 +284,13 @@ final class NotifyDispatcher {
   }
 
   /**
-   * One message handed to a handler of this Vert.x instance without the event bus: the handler runs
-   * on its own context, its outcome comes back to the connection's, and the connection's
-   * {@link Deadlines} stand in for the event bus's reply timeout. It is its own task for both
-   * context hops and its own listener of the handler's future, so a call allocates no lambdas.
+   * One message to a handler of this Vert.x instance, sent over the event bus as a {@link LocalCall}
+   * or, with {@code directDispatch}, handed over without it: either way the handler runs on its own
+   * context, its outcome comes back to the connection's, and the connection's {@link Deadlines}
+   * stand in for the event bus's reply timeout. It is its own task for both context hops and its
+   * own listener of the handler's future, so a call allocates no lambdas.
    */
-  private final class DirectCall extends Deadlines.Entry implements Handler<Void>, Completable<List<Action>> {
+  private final class LocalHandlerCall extends Deadlines.Entry implements Handler<Void>, LocalCall {
     final Promise<List<Action>> answer = Promise.promise();
     final Settings settings;
     final SpoaRequest request;
@@ -280,7 +303,7 @@ final class NotifyDispatcher {
     List<Action> result;
     Throwable failure;
 
-    DirectCall(Settings settings, SpoaRequest request, Route route, Deadlines deadlines, long start) {
+    LocalHandlerCall(Settings settings, SpoaRequest request, Route route, Deadlines deadlines, long start) {
       this.settings = settings;
       this.request = request;
       this.route = route;
@@ -289,6 +312,41 @@ final class NotifyDispatcher {
       this.start = start;
     }
 
+    @Override
+    public SpoaRequest request() {
+      return request;
+    }
+
+    /** Over the event bus: the consumer that {@code SpoaHandlers} registered serves the call. */
+    void send() {
+      deadlines.add(this, start + route.timeoutNanos());
+      Future<Void> written;
+      try {
+        written = route.localSender().write(this);
+      } catch (RuntimeException e) {
+        notSent(e);
+        return;
+      }
+      // local delivery settles the write at once, unless an interceptor holds the message back
+      if (written.failed()) {
+        notSent(written.cause());
+      } else if (!written.isComplete()) {
+        written.onFailure(this::notSent);
+      }
+    }
+
+    /** No consumer took the call (its registration went after it was picked), or the event bus failed. */
+    private void notSent(Throwable cause) {
+      if (answer.future().isComplete()) {
+        return;
+      }
+      deadlines.remove(this);
+      boolean noHandler = cause instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+      answer.complete((noHandler ? fallback(settings, request, FallbackReason.NO_HANDLER, "no handler registered")
+        : fallback(settings, request, FallbackReason.ERROR, "the event bus failed to send the request: " + cause)).result());
+    }
+
+    /** Without the event bus. */
     void invoke(LocalHandlers.Registration handler) {
       deadlines.add(this, start + route.timeoutNanos());
       target = handler;
@@ -306,11 +364,7 @@ final class NotifyDispatcher {
     private void callHandler() {
       LocalHandlers.Registration handler = target;
       target = null;
-      try {
-        SpoaHandlers.call(handler.handler(), request).onComplete(this);
-      } catch (Throwable t) { // an Error from the handler: still one answer
-        complete(null, t);
-      }
+      serve(handler.handler());
     }
 
     /** The handler's outcome, on whatever thread it completed. */
@@ -388,14 +442,16 @@ final class NotifyDispatcher {
     return false;
   }
 
-  private static Route route(Settings current, String name) {
+  private Route route(Settings current, String name) {
     Route r = current.routes().get(name);
     if (r == null) {
       DispatchSettings options = current.base();
       long timeout = options.handlerTimeout(name);
       long hedge = options.hedgeAfter() > 0 && options.hedgeAfter() < timeout ? options.hedgeAfter() : 0;
-      r = new Route(options.addressPrefix() + name, new DeliveryOptions().setSendTimeout(timeout),
-        TimeUnit.MILLISECONDS.toNanos(Math.min(timeout, MAX_DIRECT_TIMEOUT_MILLIS)), TimeUnit.MILLISECONDS.toNanos(hedge));
+      String address = options.addressPrefix() + name;
+      r = new Route(address, new DeliveryOptions().setSendTimeout(timeout),
+        TimeUnit.MILLISECONDS.toNanos(Math.min(timeout, MAX_DIRECT_TIMEOUT_MILLIS)), TimeUnit.MILLISECONDS.toNanos(hedge),
+        eventBus.sender(address, LOCAL_CALL));
       if (current.routes().size() < MAX_CACHED_NAMES) {
         current.routes().put(name, r);
       }
