@@ -13,8 +13,9 @@ out=$work/conn-sweep.jsonl; : > "$out"
 port=18346
 [ -f "$jar" ] && [ -f "$gen" ] || { echo "build first: ./mvnw -B -DskipTests -Pbench package" >&2; exit 1; }
 
-# one event loop, local event bus, handler on an event loop; Vert.x metrics off (their cost: docs/performance.md)
-SPOA_PORT=$port SPOA_METRICS_ENABLED=false SPOA_AGENT_EVENT_LOOPS=$loops java @"$root/conf/jvm.options" -jar "$jar" > "$work/agent-sweep.log" 2>&1 &
+# one event loop, local event bus, handler on an event loop; Vert.x metrics off (their cost: docs/performance.md);
+# the load generator plays HAProxy 2.6 with pipelining, which the agent agrees to only when told
+SPOA_PORT=$port SPOA_METRICS_ENABLED=false SPOA_AGENT_EVENT_LOOPS=$loops SPOA_PIPELINING_BEFORE31=true java @"$root/conf/jvm.options" -jar "$jar" > "$work/agent-sweep.log" 2>&1 &
 agent=$!
 trap 'kill $agent 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done

@@ -230,6 +230,36 @@ class SpoaServerIT extends AgentTestBase {
   }
 
   @Test
+  void afterReachingTheCapReadingResumesAtHalfOfIt() throws Exception {
+    startServer(new SpoaServerOptions().setMaxInFlightPerConnection(4));
+    HeldRequests held = holdRequests("held");
+    SpopTestClient c = readyClient();
+    List<Future<AckFrame>> acks = new ArrayList<>();
+    Buffer oneWrite = Buffer.buffer();
+    for (int i = 1; i <= 8; i++) {
+      acks.add(c.expectAck(i, 1));
+      oneWrite.appendBuffer(FrameEncoder.encode(NotifyFrame.of(i, 1, SpoaMessage.of("held"))));
+    }
+    c.write(oneWrite).await();
+    Await.until(() -> held.count() == 4, () -> held.count() + " NOTIFYs in the handler, expected the cap, 4");
+    held.release(0, List.of());
+    acks.get(0).await();
+    Thread.sleep(200); // what a server that resumed at once would read by now
+    assertEquals(4, held.count(), "3 in flight, above half the cap: still paused");
+    held.release(1, List.of());
+    Await.until(() -> held.count() == 6, () -> held.count() + " NOTIFYs in the handler, expected 6");
+    for (int i = 2; i < 8; i++) {
+      int waitingFor = i;
+      Await.until(() -> held.count() > waitingFor, () -> held.count() + " NOTIFYs reached the handler");
+      held.release(i, List.of());
+    }
+    for (Future<AckFrame> f : acks) {
+      f.await();
+    }
+    assertEquals(4, held.mostAtOnce());
+  }
+
+  @Test
   void withoutPipeliningOneNotifyIsInFlight() {
     startServer();
     HeldRequests held = holdRequests("held");

@@ -54,7 +54,8 @@ public final class RoundTripAllocation {
         return Future.succeededFuture(VERDICT);
       })).await();
       agent.deployVerticle(new SpoaServerVerticle(new SpoaServerOptions().setHost(load.host()).setPort(load.port())
-        .setMaxInFlightPerConnection(Math.max(load.depth(), 1)).setDirectDispatch(direct))).await();
+        .setMaxInFlightPerConnection(Math.max(load.depth(), 1)).setDirectDispatch(direct)
+        .setPipeliningBefore31(true))).await(); // the load generator plays HAProxy 2.6 and pipelines
       CompletableFuture<Long> loopThread = new CompletableFuture<>();
       agent.getOrCreateContext().runOnContext(x -> loopThread.complete(Thread.currentThread().getId()));
       long agentThread = loopThread.get(10, TimeUnit.SECONDS); // the only event loop: server and handler run on it

@@ -110,8 +110,10 @@ public final class SpopLoadGenerator {
       conns.add(c);
       c.hello().await();
     }
-    System.err.printf("load: %d connections, depth %d, %s, %s message, %s, warmup %d s, measuring %d s%n",
-      options.connections(), options.depth(), options.haproxy3x() ? "HAProxy 3.x ids" : "HAProxy 2.6 ids",
+    // as HAProxy does: one NOTIFY at a time on a connection whose agent did not agree to pipelining
+    int depth = conns.isEmpty() ? options.depth() : conns.get(0).depth;
+    System.err.printf("load: %d connections, depth %d%s, %s, %s message, %s, warmup %d s, measuring %d s%n",
+      options.connections(), depth, depth < options.depth() ? " (the agent did not agree to pipelining)" : "", options.haproxy3x() ? "HAProxy 3.x ids" : "HAProxy 2.6 ids",
       options.largeMessage() ? "large" : "small",
       options.ratePerSecond() == 0 ? "closed loop" : options.ratePerSecond() + " NOTIFY/s open loop",
       options.warmupSeconds(), options.durationSeconds());
@@ -144,7 +146,7 @@ public final class SpopLoadGenerator {
     client.close().await();
     double rate = acks / (elapsed / 1e9);
     JsonObject result = new JsonObject()
-      .put("connections", options.connections()).put("depth", options.depth())
+      .put("connections", options.connections()).put("depth", depth)
       .put("personality", options.haproxy3x() ? "3.x" : "2.6").put("message", options.largeMessage() ? "large" : "small")
       .put("targetRate", options.ratePerSecond()).put("notifyPerSecond", Math.round(rate))
       .put("acks", acks).put("errors", errors).put("saturated", saturated)
@@ -173,6 +175,8 @@ public final class SpopLoadGenerator {
     long errors;
     long saturated;
     Promise<KvFrame> helloReply;
+    /** NOTIFYs in flight at most: the option's, or 1 when the agent's HELLO does not agree to pipelining. */
+    int depth = options.depth();
     int pendingLength = -1;
     long credit; // open loop: NOTIFYs due and not sent yet
 
@@ -236,9 +240,9 @@ public final class SpopLoadGenerator {
         return;
       }
       Buffer batch = null;
-      while (inFlight < options.depth() && (options.ratePerSecond() == 0 || credit > 0)) {
+      while (inFlight < depth && (options.ratePerSecond() == 0 || credit > 0)) {
         if (batch == null) {
-          batch = Buffer.buffer(64 * options.depth());
+          batch = Buffer.buffer(64 * depth);
         }
         long sid = options.haproxy3x() ? nextOddStream : GLOBAL_STREAM_IDS.getAndIncrement();
         nextOddStream += 2;
@@ -286,6 +290,10 @@ public final class SpopLoadGenerator {
       if (frame instanceof KvFrame kv && helloReply != null) {
         Promise<KvFrame> p = helloReply;
         helloReply = null;
+        TypedValue capabilities = kv.get("capabilities");
+        if (capabilities == null || !Arrays.asList(capabilities.asString().split("\\s*,\\s*")).contains("pipelining")) {
+          depth = 1;
+        }
         p.complete(kv);
         return;
       }
