@@ -1,6 +1,7 @@
 package dev.spoa.handler;
 
 import dev.spoa.protocol.Action;
+import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -100,11 +101,15 @@ public abstract class SpoaHandlerVerticle extends VerticleBase implements SpoaHa
 
   private Future<List<Action>> counted(SpoaRequest request) {
     callsInProgress.incrementAndGet();
-    return SpoaHandlers.call(this, request).andThen(ar -> {
-      Promise<Void> done = stopping;
-      if (callsInProgress.decrementAndGet() == 0 && done != null) {
-        done.tryComplete();
-      }
-    });
+    Future<List<Action>> result = SpoaHandlers.call(this, request);
+    result.onComplete(callEnded); // one listener for every call: nothing allocated per call
+    return result;
   }
+
+  private final Completable<List<Action>> callEnded = (actions, failure) -> {
+    Promise<Void> done = stopping;
+    if (callsInProgress.decrementAndGet() == 0 && done != null) {
+      done.tryComplete();
+    }
+  };
 }

@@ -195,14 +195,15 @@ public final class SpopLoadGenerator {
     }
 
     Future<KvFrame> hello() {
-      helloReply = Promise.promise();
+      Promise<KvFrame> reply = Promise.promise(); // the answer may arrive on the event loop before this returns
+      helloReply = reply;
       Map<String, TypedValue> kv = new LinkedHashMap<>();
       kv.put("supported-versions", TypedValue.ofString("2.0"));
       kv.put("max-frame-size", TypedValue.ofUint32(16380));
       kv.put("capabilities", TypedValue.ofString(options.haproxy3x() ? "pipelining" : "pipelining,async"));
       kv.put("engine-id", TypedValue.ofString(engineId));
       socket.write(FrameEncoder.kv(FrameType.HAPROXY_HELLO, Frame.FLAG_FIN, 0, 0, kv));
-      return helloReply.future();
+      return reply.future();
     }
 
     void begin() {
