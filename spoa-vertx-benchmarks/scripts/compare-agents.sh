@@ -11,7 +11,8 @@
 #                           {admin} a free port for its admin/metrics server (if it has one, the
 #                           agent's own p99 is read from spoa_ack_latency_seconds) and {gclog} a file
 #                           for its JVM's GC log (-Xlog:gc:file={gclog}: its pauses are counted per run).
-#                           Repeat for more.
+#                           An agent that is a JVM (the command execs java) also gets its bytes
+#                           allocated per request, all threads (jcmd Thread.print -e). Repeat for more.
 #                           Default: this project's example agent, packaged, default configuration,
 #                           with conf/jvm.options.
 #   --haproxy VERSION       2.6 (default), 3.0 or 3.2 (scripts/haproxy-version provides it)
@@ -123,26 +124,27 @@ run() { # target(index|ceiling) label [rate]: one wrk run; prints a result line
   [[ $label != warm:* ]] || duration=${label#warm:}
   local args=(-t1 -c"$conns" -d"${duration}s" --latency "http://127.0.0.1:$web/")
   if [ "$rate" != 0 ]; then args=(-s "$here/pace.lua" "${args[@]}" -- $(( (rate + conns - 1) / conns ))); fi
-  local h0 a0=0 h1 a1=0 hq0 aq0=0 hq1 aq1=0 out gclog="" gc0=0
+  local h0 a0=0 h1 a1=0 hq0 aq0=0 hq1 aq1=0 out gclog="" gc0=0 m0="" m1=""
   [ -z "$apid" ] || { gclog=${agent_gclogs[$target]}; gc0=$(lines "$gclog"); }
   h0=$(cpu_ticks $hp); hq0=$(run_delay_ns $hp)
-  [ -z "$apid" ] || { a0=$(cpu_ticks "$apid"); aq0=$(run_delay_ns "$apid"); }
+  [ -z "$apid" ] || { a0=$(cpu_ticks "$apid"); aq0=$(run_delay_ns "$apid"); m0=$(jvm_allocated "$apid"); }
   out=$(wrk "${args[@]}" 2>&1) || { kill $hp; echo "wrk failed: $out" >&2; return 1; }
   h1=$(cpu_ticks $hp); hq1=$(run_delay_ns $hp)
-  [ -z "$apid" ] || { a1=$(cpu_ticks "$apid"); aq1=$(run_delay_ns "$apid"); }
+  [ -z "$apid" ] || { a1=$(cpu_ticks "$apid"); aq1=$(run_delay_ns "$apid"); m1=$(jvm_allocated "$apid"); }
   local gc
   gc=$(gc_pauses "$gclog" "$gc0")
   kill $hp; wait $hp 2>/dev/null || true; haproxy_pid=
   local own=-
   [ "$target" = ceiling ] || own=$(scrape_p99 "${agent_admins[$target]}")
   awk -v name="$name" -v label="$label" -v rate="$rate" -v h=$((h1-h0)) -v a=$((a1-a0)) -v hz="$hz" -v own="$own" \
-      -v hq=$((hq1-hq0)) -v aq=$((aq1-aq0)) -v gc="$gc" '
+      -v hq=$((hq1-hq0)) -v aq=$((aq1-aq0)) -v gc="$gc" -v m0="$m0" -v m1="$m1" '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /Requests\/sec/ {rps=$2} /requests in/ {n=$1} $1=="50%" {p50=ms($2)} $1=="99%" {p99=ms($2)}
     /Non-2xx/ {bad+=$NF} /Socket errors/ {err=$0}
     END { split(gc, g, " ")
-      printf "%s run=%s rate=%s rps=%s p50=%.3f p99=%.3f haproxy_us=%.1f agent_us=%.1f agent_p99=%s haproxy_wait_us=%.1f agent_wait_us=%.1f gc_pauses=%s gc_max_ms=%s gc_total_ms=%s non2xx=%d %s\n",
-      name, label, rate, rps, p50, p99, h*1e6/hz/n, a*1e6/hz/n, own, hq/1000/n, aq/1000/n, g[1], g[2], g[3], bad, err }' <<<"$out" | tee -a "$results"
+      alloc = (m0 != "" && m1 != "") ? sprintf("%.0f", (m1 - m0) / n) : "-"
+      printf "%s run=%s rate=%s rps=%s p50=%.3f p99=%.3f haproxy_us=%.1f agent_us=%.1f agent_p99=%s haproxy_wait_us=%.1f agent_wait_us=%.1f gc_pauses=%s gc_max_ms=%s gc_total_ms=%s agent_bytes=%s non2xx=%d %s\n",
+      name, label, rate, rps, p50, p99, h*1e6/hz/n, a*1e6/hz/n, own, hq/1000/n, aq/1000/n, g[1], g[2], g[3], alloc, bad, err }' <<<"$out" | tee -a "$results"
 }
 
 echo "HAProxy: $("$haproxy" -v 2>&1 | head -1)"
@@ -173,14 +175,14 @@ fi
 {
   echo "HAProxy $version ($("$haproxy" -v 2>&1 | head -1 | awk '{print $3}')), wrk -t1 -c$conns, ${secs}s runs, medians of $reps interleaved runs"
   echo
-  echo "| agent | req/s | x ${names[0]} | p50 ms | p99 ms | agent's own p99 ms | agent CPU us/req | HAProxy CPU us/req | agent / HAProxy waiting for a core us/req | GC pauses per run (max ms) | non-2xx |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| agent | req/s | x ${names[0]} | p50 ms | p99 ms | agent's own p99 ms | agent CPU us/req | HAProxy CPU us/req | agent / HAProxy waiting for a core us/req | GC pauses per run (max ms) | agent B/req (JVM) | non-2xx |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   ref=$(field "${names[0]}" 0 rps)
   for name in ceiling "${names[@]}"; do
     rps=$(field "$name" 0 rps)
     x=$(awk -v a="$rps" -v r="$ref" 'BEGIN { printf "%.2f", a/r }')
     [ "$name" != ceiling ] || x=
-    echo "| $name | $rps | $x | $(field "$name" 0 p50) | $(field "$name" 0 p99) | $(field "$name" 0 agent_p99) | $(field "$name" 0 agent_us) | $(field "$name" 0 haproxy_us) | $(field "$name" 0 agent_wait_us) / $(field "$name" 0 haproxy_wait_us) | $(gc_cell "$name" 0) | $(grep "^$name " "$results" | grep " rate=0 " | sed -E 's/.* non2xx=([0-9]+).*/\1/' | awk '{s+=$1} END {print s+0}') |"
+    echo "| $name | $rps | $x | $(field "$name" 0 p50) | $(field "$name" 0 p99) | $(field "$name" 0 agent_p99) | $(field "$name" 0 agent_us) | $(field "$name" 0 haproxy_us) | $(field "$name" 0 agent_wait_us) / $(field "$name" 0 haproxy_wait_us) | $(gc_cell "$name" 0) | $(field "$name" 0 agent_bytes) | $(grep "^$name " "$results" | grep " rate=0 " | sed -E 's/.* non2xx=([0-9]+).*/\1/' | awk '{s+=$1} END {print s+0}') |"
   done
   if [ -n "$rate_half" ]; then
     echo

@@ -3,6 +3,13 @@
 
 wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
+# bytes allocated so far by the live threads of JVM $1 (jcmd rounds each to K or M); empty for other processes
+jvm_allocated() {
+  jcmd "$1" Thread.print -e 2>/dev/null | grep -o 'allocated=[0-9.]*[BKMG]' | awk -F= '{
+    v = $2; u = substr(v, length(v)); n = substr(v, 1, length(v) - 1)
+    total += n * (u == "K" ? 1024 : u == "M" ? 1048576 : u == "G" ? 1073741824 : 1); f = 1 } END { if (f) printf "%.0f", total }'
+}
+
 pids=()
 # only the main shell cleans up (command substitutions are subshells that would run the trap too)
 cleanup() { [ "$BASH_SUBSHELL" = 0 ] || return 0; for p in "${pids[@]}" ${haproxy_pid:-}; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }

@@ -39,13 +39,7 @@ snapshot() { # heap MiB after GC, threads, fds, agent connections
   threads=$(awk '/^Threads:/ {print $2}' "/proc/$agent/status")
   fds=$(ls "/proc/$agent/fd" | wc -l)
   connections=$(curl -s "http://127.0.0.1:$admin/metrics" | awk '/^spoa_connections_active / {printf "%d", $2}')
-  echo "$heap $threads $fds $connections $(allocated)"
-}
-
-allocated() { # bytes allocated so far by the agent's live threads (jcmd rounds each to K or M)
-  jcmd "$agent" Thread.print -e | grep -o 'allocated=[0-9.]*[BKMG]' | awk -F= '{
-    v = $2; u = substr(v, length(v)); n = substr(v, 1, length(v) - 1)
-    total += n * (u == "K" ? 1024 : u == "M" ? 1048576 : u == "G" ? 1073741824 : 1) } END { printf "%.0f", total }'
+  echo "$heap $threads $fds $connections $(jvm_allocated "$agent")"
 }
 
 per_conn=$(( (rate + conns - 1) / conns ))
