@@ -23,6 +23,11 @@ import java.util.List;
  * {@value #DEFAULT_ADDRESS_PREFIX}{@code <name>}, so the handlers of different messages can live in
  * different verticles, on workers or on other cluster nodes, and several consumers of one name
  * share its load.
+ *
+ * <p>In a Vert.x instance that is not clustered, the server reaches these handlers by local calls
+ * (one local message whose body carries its way back, not a request and its reply): an address
+ * served here should not also have consumers registered by other means, which could not answer
+ * such a message.
  */
 public final class SpoaHandlers {
 

@@ -6,7 +6,9 @@ import dev.spoa.handler.impl.SpoaCodecs;
 import dev.spoa.protocol.Action;
 import dev.spoa.protocol.Scope;
 import dev.spoa.protocol.SpoaMessage;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -23,19 +25,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Bytes one event-bus exchange costs, apart from everything else the agent does: the two designs
- * issue 14 compares, on one event loop with the sender and the handler in two verticles on it (as
+ * Bytes one event-bus exchange costs, apart from everything else the agent does: three ways to ask
+ * a handler and get its answer, on one event loop with the sender and the handler in two verticles on it (as
  * the agent's server and handler verticle are by default), with the agent's own request and reply
  * bodies, read from the JVM's exact per-thread allocation counter.
  *
  * <ul>
  *   <li>{@code request}: {@code eventBus.request} and {@code message.reply}, what the agent does;</li>
  *   <li>{@code send}: one-way {@code send} of the request with a correlation id, the handler sends its
- *       answer one way to one reply consumer per sender, which matches it in a bounded table.</li>
+ *       answer one way to one reply consumer per sender, which matches it in a bounded table (the
+ *       design issue 14 sketched);</li>
+ *   <li>{@code carried}: one message that carries its own way back, a context hop to the sender
+ *       (what the agent's local calls do).</li>
  * </ul>
  *
  * <pre>java -cp spoa-vertx-benchmarks/target/spoa-benchmarks.jar dev.spoa.bench.alloc.EventBusExchangeAllocation
- *     [--mode request|send] [--depth 20] [--warmup 8] [--duration 10]</pre>
+ *     [--mode request|send|carried] [--depth 20] [--warmup 8] [--duration 10]</pre>
  */
 public final class EventBusExchangeAllocation {
 
@@ -44,12 +49,12 @@ public final class EventBusExchangeAllocation {
   private static final SpoaReply VERDICT = new SpoaReply(List.of(Action.setVar(Scope.SESS, "ip_score", 20)));
   /** Exchanges in flight at most: the bounded correlation table's size (a power of two). */
   private static final int TABLE = 1024;
-
+  /** Shared by every one-way answer: {@code send(address, body)} would make new options each time. */
   private static final DeliveryOptions REPLY = new DeliveryOptions();
 
   /** The third design: the request carries its own way back (a context hop, no reply message). */
-  static final class Carried implements io.vertx.core.Handler<Void> {
-    final io.vertx.core.Context caller = Vertx.currentContext();
+  static final class Carried implements Handler<Void> {
+    final Context caller = Vertx.currentContext();
     final SpoaRequest request;
     final Promise<SpoaReply> answer = Promise.promise();
     SpoaReply reply;
@@ -93,7 +98,7 @@ public final class EventBusExchangeAllocation {
       SpoaCodecs.register(vertx);
       vertx.eventBus().registerDefaultCodec(Correlated.class, new PassThrough<>("bench-correlated"));
       vertx.eventBus().registerDefaultCodec(Carried.class, new PassThrough<>("bench-carried"));
-      vertx.deployVerticle(new Handler(mode.equals("send"))).await();
+      vertx.deployVerticle(new HandlerVerticle(mode.equals("send"))).await();
       Sender sender = new Sender(mode, depth);
       vertx.deployVerticle(sender).await();
       CompletableFuture<Long> loopThread = new CompletableFuture<>();
@@ -125,10 +130,10 @@ public final class EventBusExchangeAllocation {
   }
 
   /** The handler verticle: answers every request with the same verdict, through a future as handlers do. */
-  private static final class Handler extends VerticleBase {
+  private static final class HandlerVerticle extends VerticleBase {
     private final boolean oneWay;
 
-    Handler(boolean oneWay) {
+    HandlerVerticle(boolean oneWay) {
       this.oneWay = oneWay;
     }
 

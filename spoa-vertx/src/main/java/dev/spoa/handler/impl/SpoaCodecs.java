@@ -7,8 +7,8 @@ import io.vertx.core.Vertx;
 
 /**
  * Registers the event-bus codecs of {@link SpoaRequest} and {@link SpoaReply} as their default
- * codecs, and that of {@link LocalCall}, once per Vert.x instance. Every node of a cluster must do it; the server and
- * {@link dev.spoa.handler.SpoaHandlers} call it for you.
+ * codecs, and that of {@link LocalCall}, once per Vert.x instance. Every node of a cluster must do
+ * it; the server and {@link dev.spoa.handler.SpoaHandlers} call it for you.
  *
  * <p>A node that receives a wire form it cannot read fails that request at once instead of
  * letting it time out: a request is failed by {@link dev.spoa.handler.SpoaHandlers} with

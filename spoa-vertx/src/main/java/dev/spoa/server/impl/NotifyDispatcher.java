@@ -39,10 +39,9 @@ import java.util.concurrent.TimeUnit;
  * this (not clustered) Vert.x instance through {@code SpoaHandlers} travels as a {@link LocalCall},
  * one local message that carries its own way back; any other as a request and its reply; with
  * {@code directDispatch}, a handler registered in this instance is called without the event bus.
- * The returned future never fails: a
- * message whose handler is missing, fails or misses its deadline contributes no actions, or only
- * the fallback variable when one is configured (logged once per message name and cause, and
- * counted).
+ * The returned future never fails: a message whose handler is missing, fails or misses its
+ * deadline contributes no actions, or only the fallback variable when one is configured (logged
+ * once per message name and cause, and counted).
  */
 final class NotifyDispatcher {
 

@@ -329,13 +329,12 @@ final class SpoaConnection {
     return async && state != State.CLOSED;
   }
 
-  /** Pauses reading while the in-flight cap is reached or the socket's write queue is full. */
   /**
-   * Pauses at the in-flight cap and resumes at half of it, not at the first answer: the
-   * RecordParser copies what is left of its buffer each time it stops, so when the peer has sent
-   * more than the cap lets in, resuming for one frame at a time copies that rest once per NOTIFY
-   * (1.8 KB per NOTIFY measured with 20 frames waiting). At a cap of 1 (no pipelining) it resumes
-   * with nothing in flight.
+   * Pauses reading while the in-flight cap is reached or the socket's write queue is full, and
+   * resumes at half the cap, not at the first answer: the RecordParser copies what is left of its
+   * buffer each time it stops, so when the peer has sent more than the cap lets in, resuming for
+   * one frame at a time copies that rest once per NOTIFY (1.8 KB per NOTIFY measured with 20 frames
+   * waiting). At a cap of 1 (no pipelining) it resumes with nothing in flight.
    */
   private void updateReading() {
     if (inFlight >= maxInFlight || socket.writeQueueFull()) {
