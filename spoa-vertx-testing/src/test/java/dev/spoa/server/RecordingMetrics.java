@@ -16,6 +16,8 @@ final class RecordingMetrics implements SpoaMetrics {
   final AtomicInteger closed = new AtomicInteger();
   final AtomicInteger healthChecks = new AtomicInteger();
   final AtomicInteger notifies = new AtomicInteger();
+  /** NOTIFYs read, counted on the connection's event loop as each is read. */
+  final AtomicInteger notifiesRead = new AtomicInteger();
   final AtomicInteger trimmedActions = new AtomicInteger();
   final AtomicInteger reassembled = new AtomicInteger();
   final AtomicInteger aborted = new AtomicInteger();
@@ -79,6 +81,11 @@ final class RecordingMetrics implements SpoaMetrics {
   @Override
   public void ackWritten(long nanos) {
     ackLatencies.add(nanos);
+  }
+
+  @Override
+  public void notifyReceived() {
+    notifiesRead.incrementAndGet();
   }
 
   @Override

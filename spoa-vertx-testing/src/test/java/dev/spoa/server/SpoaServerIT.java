@@ -237,16 +237,17 @@ class SpoaServerIT extends AgentTestBase {
   }
 
   @Test
-  void afterReachingTheCapReadingResumesAtHalfOfIt() throws Exception {
+  void afterReachingTheCapReadingResumesAtHalfOfIt() {
     startServer(new SpoaServerOptions().setMaxInFlightPerConnection(4));
     HeldRequests held = holdRequests("held");
     SpopTestClient c = readyClient();
     List<Future<AckFrame>> acks = sendHeldInOneWrite(c, 8);
     Await.until(() -> held.count() == 4, () -> held.count() + " NOTIFYs in the handler, expected the cap, 4");
     held.release(0, List.of());
+    // the server decides whether to read on in the turn that handles the answer, and writes the
+    // ACK at the end of that turn: once the ACK is here, a 5th NOTIFY would have been read
     acks.get(0).await();
-    Thread.sleep(200); // what a server that resumed at once would read by now
-    assertEquals(4, held.count(), "3 in flight, above half the cap: still paused");
+    assertEquals(4, metrics.notifiesRead.get(), "3 in flight, above half the cap: still paused");
     held.release(1, List.of());
     Await.until(() -> held.count() == 6, () -> held.count() + " NOTIFYs in the handler, expected 6");
     for (int i = 2; i < 8; i++) {
