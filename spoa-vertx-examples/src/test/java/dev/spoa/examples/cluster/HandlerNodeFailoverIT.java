@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -249,11 +249,18 @@ class HandlerNodeFailoverIT {
     assertTrue(joined.fallbacks.get() <= joined.total() / 100, joined::toString);
     assertEquals(0, joined.answered("h1"), joined::toString);
 
-    String frontLog = front.log();
-    assertFalse(frontLog.lines().anyMatch(l -> l.startsWith("\tat ") || l.startsWith("Caused by")),
-      () -> "the front logs no stack trace:\n" + frontLog);
+    // Hazelcast 5.3 may log, at ERROR, a map read it retried across the member-list change that the
+    // kill causes and that got its answer twice (ResponseAlreadySentException; CI saw it once in about
+    // ten runs): Hazelcast's own bookkeeping, not the agent's. Any other stack trace fails the test.
+    List<String> traces = front.entriesWithStackTraces().stream()
+      .filter(e -> !HAZELCAST_RESPONSE_RACE.matcher(e).lookingAt())
+      .toList();
+    assertTrue(traces.isEmpty(), () -> "the front logs no stack trace:\n" + String.join("\n", traces));
     assertTrue(front.isAlive() && h2.isAlive());
   }
+
+  private static final Pattern HAZELCAST_RESPONSE_RACE =
+    Pattern.compile("\\S+ +ERROR +c\\.h\\.\\S+ - .*\\ncom\\.hazelcast\\.spi\\.exception\\.ResponseAlreadySentException: ", Pattern.DOTALL);
 
   private AgentProcess start(String name, String... args) throws Exception {
     AgentProcess a = AgentProcess.start(name, args);

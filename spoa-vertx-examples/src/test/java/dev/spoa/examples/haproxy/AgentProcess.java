@@ -7,9 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /** The packaged agent jar in its own JVM, with its output in a temporary log; stopped by its pid. */
 public final class AgentProcess implements AutoCloseable {
+
+  private static final Pattern LOG_ENTRY_START = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT");
 
   private final String name;
   private final Process process;
@@ -80,6 +83,29 @@ public final class AgentProcess implements AutoCloseable {
     } catch (IOException e) {
       return "(unreadable: " + e + ")";
     }
+  }
+
+  /**
+   * The log entries (an entry is a timestamped line and the lines that follow it) that carry a stack
+   * trace, as logged: the first line names the level and the logger.
+   */
+  public List<String> entriesWithStackTraces() {
+    List<String> entries = new ArrayList<>();
+    StringBuilder entry = new StringBuilder("(before the first entry)");
+    boolean traced = false;
+    for (String line : (log() + "\n2000-01-01T00:00:00Z end").split("\n")) {
+      if (LOG_ENTRY_START.matcher(line).lookingAt()) {
+        if (traced) {
+          entries.add(entry.toString());
+        }
+        entry = new StringBuilder(line);
+        traced = false;
+      } else {
+        entry.append('\n').append(line);
+        traced |= line.startsWith("\tat ") || line.startsWith("Caused by");
+      }
+    }
+    return entries;
   }
 
   /** Waits until the log shows a line containing {@code text}; fails if the process exits first. */
