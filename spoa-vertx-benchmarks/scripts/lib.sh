@@ -5,6 +5,8 @@ wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev
 
 # bytes allocated so far by the live threads of JVM $1 (jcmd rounds each to K or M); empty for other processes
 jvm_allocated() {
+  # jcmd attaches by sending SIGQUIT, which ends a process that is not a JVM (a Go agent, for one)
+  grep -q '/libjvm\.so$' "/proc/$1/maps" 2>/dev/null || return 0
   jcmd "$1" Thread.print -e 2>/dev/null | grep -o 'allocated=[0-9.]*[BKMG]' | awk -F= '{
     v = $2; u = substr(v, length(v)); n = substr(v, 1, length(v) - 1)
     total += n * (u == "K" ? 1024 : u == "M" ? 1048576 : u == "G" ? 1073741824 : 1); f = 1 } END { if (f) printf "%.0f", total }' ||
