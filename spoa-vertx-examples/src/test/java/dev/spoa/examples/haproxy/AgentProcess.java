@@ -93,7 +93,7 @@ public final class AgentProcess implements AutoCloseable {
     List<String> entries = new ArrayList<>();
     StringBuilder entry = new StringBuilder("(before the first entry)");
     boolean traced = false;
-    for (String line : (log() + "\n2000-01-01T00:00:00Z end").split("\n")) {
+    for (String line : log().split("\n")) {
       if (LOG_ENTRY_START.matcher(line).lookingAt()) {
         if (traced) {
           entries.add(entry.toString());
@@ -104,6 +104,9 @@ public final class AgentProcess implements AutoCloseable {
         entry.append('\n').append(line);
         traced |= line.startsWith("\tat ") || line.startsWith("Caused by");
       }
+    }
+    if (traced) {
+      entries.add(entry.toString());
     }
     return entries;
   }
