@@ -10,7 +10,7 @@ jvm_allocated() {
   jcmd "$1" Thread.print -e 2>/dev/null | grep -o 'allocated=[0-9.]*[BKMG]' | awk -F= '{
     v = $2; u = substr(v, length(v)); n = substr(v, 1, length(v) - 1)
     total += n * (u == "K" ? 1024 : u == "M" ? 1048576 : u == "G" ? 1073741824 : 1); f = 1 } END { if (f) printf "%.0f", total }' ||
-    true # not a JVM: nothing, and no failure for the scripts' set -e
+    true # a JVM that has just exited: nothing, and no failure for the scripts' set -e
 }
 
 pids=()

@@ -366,8 +366,9 @@ public class SpoaServerOptions extends NetServerOptions {
    * call (or, clustered, a request and its reply). Names without a handler in this instance still
    * go over the event bus (clustered handler nodes), and so do handlers registered as raw event-bus
    * consumers. A direct call runs on the handler's context itself, not on a duplicate per message
-   * as the event bus does, so context-local data is not per request. Off by default: the event bus is the design's seam
-   * (interceptors, Vert.x event-bus metrics, tracing); docs/performance.md measures what it costs.
+   * as the event bus does, so context-local data is not per request. Off by default: the event bus
+   * is the design's seam (interceptors, Vert.x event-bus metrics, tracing); docs/performance.md
+   * measures what it costs.
    */
   public SpoaServerOptions setDirectDispatch(boolean directDispatch) {
     this.directDispatch = directDispatch;

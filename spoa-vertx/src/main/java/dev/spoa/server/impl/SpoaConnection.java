@@ -333,9 +333,10 @@ final class SpoaConnection {
    * Pauses reading while the in-flight cap is reached or the socket's write queue is full, and
    * resumes at half the cap, not at the first answer: the RecordParser copies what is left of its
    * buffer each time it stops, so when the peer has sent more than the cap lets in, resuming for
-   * one frame at a time copies that rest once per NOTIFY (1.8 KB per NOTIFY measured with 20
-   * frames pipelined against a cap of 1). At a cap of 1 (no pipelining) it resumes with nothing in
-   * flight.
+   * one frame at a time copies that rest once per NOTIFY (measured: 1.8 KB per NOTIFY, a peer
+   * sending 20 at a time against a cap of 1); resuming at half the cap copies it once per half cap.
+   * At a cap of 1 (no pipelining) it resumes with nothing in flight: there a peer that pipelines
+   * without agreement still costs a copy per NOTIFY.
    */
   private void updateReading() {
     if (inFlight >= maxInFlight || socket.writeQueueFull()) {
